@@ -1,0 +1,381 @@
+//! Span contexts, trace flags and state, and the per-thread stack of active spans.
+
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::id::{SpanId, TraceId};
+use crate::propagation::Baggage;
+use crate::span::SpanRecord;
+
+/// W3C trace flags. Bit 0 is `sampled`; bit 1 is the level-2 `random` flag; other bits are
+/// kept as received.
+///
+/// # Examples
+/// ```
+/// use trace_core::TraceFlags;
+/// assert!(TraceFlags::SAMPLED.is_sampled());
+/// assert!(!TraceFlags::default().is_sampled());
+/// assert_eq!(TraceFlags::from_bits(0x03).with_sampled(false).bits(), 0x02);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TraceFlags(u8);
+
+impl TraceFlags {
+    /// Only the sampled bit set.
+    pub const SAMPLED: TraceFlags = TraceFlags(0x01);
+    /// The W3C level 2 `random` bit: the trace id's right 7 bytes are random.
+    pub const RANDOM: TraceFlags = TraceFlags(0x02);
+
+    /// Wraps a flags byte as received.
+    pub const fn from_bits(bits: u8) -> Self {
+        TraceFlags(bits)
+    }
+
+    /// The flags byte.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Whether the sampled bit is set.
+    pub const fn is_sampled(self) -> bool {
+        self.0 & 0x01 != 0
+    }
+
+    /// Whether the level 2 random bit is set.
+    pub const fn is_random(self) -> bool {
+        self.0 & 0x02 != 0
+    }
+
+    /// The same flags with the sampled bit set or cleared.
+    #[must_use]
+    pub const fn with_sampled(self, sampled: bool) -> Self {
+        if sampled {
+            TraceFlags(self.0 | 0x01)
+        } else {
+            TraceFlags(self.0 & !0x01)
+        }
+    }
+}
+
+/// The W3C `tracestate`: an ordered list of vendor entries, carried with the span context.
+///
+/// Cloning is cheap (one shared allocation, none when empty). Parsing, validation and
+/// formatting of the header live in [`propagation`](crate::propagation).
+///
+/// # Examples
+/// ```
+/// use trace_core::TraceState;
+/// let ts = TraceState::from_members(vec![("congo".into(), "t61rcWkgMzE".into())]);
+/// assert_eq!(ts.get("congo"), Some("t61rcWkgMzE"));
+/// assert!(TraceState::default().is_empty());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TraceState(Option<Arc<[(String, String)]>>);
+
+impl TraceState {
+    /// Wraps members as given, in order (no validation: use the propagation parser for input
+    /// from the wire).
+    pub fn from_members(members: Vec<(String, String)>) -> Self {
+        if members.is_empty() {
+            TraceState(None)
+        } else {
+            TraceState(Some(members.into()))
+        }
+    }
+
+    /// The members, leftmost (most recent) first.
+    pub fn members(&self) -> &[(String, String)] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+
+    /// The value for `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.members()
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `true` when there are no members.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+/// The identity of a span as it travels: ids, flags, trace state, and whether it came from
+/// another process.
+///
+/// # Examples
+/// ```
+/// use trace_core::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+/// let cx = SpanContext::new(
+///     TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+///     SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+///     TraceFlags::SAMPLED,
+///     true,
+///     TraceState::default(),
+/// );
+/// assert!(cx.is_valid() && cx.is_sampled() && cx.is_remote);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SpanContext {
+    /// The trace this span belongs to.
+    pub trace_id: TraceId,
+    /// The span's own id.
+    pub span_id: SpanId,
+    /// W3C flags (sampled, random).
+    pub trace_flags: TraceFlags,
+    /// W3C `tracestate`.
+    pub trace_state: TraceState,
+    /// `true` when the context was extracted from another process.
+    pub is_remote: bool,
+}
+
+impl SpanContext {
+    /// Builds a span context.
+    pub fn new(
+        trace_id: TraceId,
+        span_id: SpanId,
+        trace_flags: TraceFlags,
+        is_remote: bool,
+        trace_state: TraceState,
+    ) -> Self {
+        SpanContext {
+            trace_id,
+            span_id,
+            trace_flags,
+            trace_state,
+            is_remote,
+        }
+    }
+
+    /// The invalid, empty context.
+    pub fn empty() -> Self {
+        SpanContext::new(
+            TraceId::INVALID,
+            SpanId::INVALID,
+            TraceFlags::default(),
+            false,
+            TraceState::default(),
+        )
+    }
+
+    /// Both ids are non-zero.
+    pub fn is_valid(&self) -> bool {
+        self.trace_id.is_valid() && self.span_id.is_valid()
+    }
+
+    /// The sampled flag.
+    pub fn is_sampled(&self) -> bool {
+        self.trace_flags.is_sampled()
+    }
+}
+
+/// What is current on a thread: the active span's context and the baggage.
+///
+/// Capture it with [`Context::current`] and [`attach`](Context::attach) it on another thread
+/// (or in a closure run later) so that spans started there become children of the span that
+/// was current here.
+///
+/// # Examples
+/// ```
+/// use trace_core::Context;
+/// let cx = Context::current();
+/// std::thread::spawn(move || {
+///     let _attached = cx.attach();
+///     // spans started here have the captured span as parent
+/// })
+/// .join()
+/// .unwrap();
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    pub(crate) span: Option<SpanContext>,
+    pub(crate) baggage: Option<Arc<Baggage>>,
+}
+
+impl Context {
+    /// An empty context: no span, no baggage.
+    pub fn new() -> Self {
+        Context::default()
+    }
+
+    /// The context of the calling thread: the innermost active span (or attached context)
+    /// and the innermost baggage.
+    pub fn current() -> Self {
+        LOCAL
+            .try_with(|l| l.try_borrow().map(|l| l.current_context()).ok())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// The span context carried, if any.
+    pub fn span_context(&self) -> Option<&SpanContext> {
+        self.span.as_ref()
+    }
+
+    /// This context with `span_context` (typically extracted from a request) as the span.
+    #[must_use]
+    pub fn with_remote_span_context(mut self, span_context: SpanContext) -> Self {
+        self.span = Some(span_context);
+        self
+    }
+
+    /// The baggage carried, if any.
+    pub fn baggage(&self) -> Option<&Baggage> {
+        self.baggage.as_deref()
+    }
+
+    /// This context with `baggage`.
+    #[must_use]
+    pub fn with_baggage(mut self, baggage: Baggage) -> Self {
+        self.baggage = Some(Arc::new(baggage));
+        self
+    }
+
+    /// Makes this context current on the calling thread until the guard is dropped.
+    #[must_use = "the context is detached when the guard is dropped"]
+    pub fn attach(self) -> ContextGuard {
+        let token = push(Slot::Context(self));
+        ContextGuard {
+            token,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// Keeps an attached [`Context`] current; dropping it restores the previous one.
+#[derive(Debug)]
+pub struct ContextGuard {
+    token: u64,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for ContextGuard {
+    fn drop(&mut self) {
+        let _ = take(self.token);
+    }
+}
+
+/// What an entry of the per-thread stack holds.
+pub(crate) enum Slot {
+    /// A recording span, owned by the stack while entered.
+    Span(Box<SpanRecord>),
+    /// An attached context, or a span that is not recording (its context only).
+    Context(Context),
+}
+
+pub(crate) struct Entry {
+    pub(crate) token: u64,
+    pub(crate) slot: Slot,
+}
+
+/// Per-thread state: the stack of entered spans and contexts, and the batch queue producer.
+pub(crate) struct Local {
+    pub(crate) stack: Vec<Entry>,
+    next_token: u64,
+    pub(crate) producer: Option<crate::processor::ProducerSlot>,
+}
+
+impl Local {
+    const fn new() -> Self {
+        Local {
+            stack: Vec::new(),
+            next_token: 1,
+            producer: None,
+        }
+    }
+
+    /// The context a new child span would have as parent.
+    #[inline]
+    pub(crate) fn parent(&self) -> Option<SpanContext> {
+        match &self.stack.last()?.slot {
+            Slot::Span(rec) => Some(rec.ctx.clone()),
+            Slot::Context(cx) => cx.span.clone(),
+        }
+    }
+
+    fn current_context(&self) -> Context {
+        let span = self.parent();
+        let baggage = self.stack.iter().rev().find_map(|e| match &e.slot {
+            Slot::Context(cx) => cx.baggage.clone(),
+            Slot::Span(_) => None,
+        });
+        Context { span, baggage }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, slot: Slot) -> u64 {
+        let token = self.next_token;
+        self.next_token += 1;
+        self.stack.push(Entry { token, slot });
+        token
+    }
+
+    /// Removes the entry with `token` (normally the top).
+    #[inline]
+    pub(crate) fn take(&mut self, token: u64) -> Option<Slot> {
+        if self.stack.last().is_some_and(|e| e.token == token) {
+            return self.stack.pop().map(|e| e.slot);
+        }
+        let pos = self.stack.iter().rposition(|e| e.token == token)?;
+        Some(self.stack.remove(pos).slot)
+    }
+
+    pub(crate) fn find_mut(&mut self, token: u64) -> Option<&mut Slot> {
+        self.stack
+            .iter_mut()
+            .rev()
+            .find(|e| e.token == token)
+            .map(|e| &mut e.slot)
+    }
+
+    pub(crate) fn top_mut(&mut self) -> Option<&mut Slot> {
+        self.stack.last_mut().map(|e| &mut e.slot)
+    }
+}
+
+thread_local! {
+    pub(crate) static LOCAL: RefCell<Local> = const { RefCell::new(Local::new()) };
+}
+
+/// Pushes onto this thread's stack; returns the token (0 when the thread is shutting down).
+pub(crate) fn push(slot: Slot) -> u64 {
+    LOCAL
+        .try_with(|l| l.try_borrow_mut().map(|mut l| l.push(slot)).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+/// Removes an entry from this thread's stack.
+pub(crate) fn take(token: u64) -> Option<Slot> {
+    if token == 0 {
+        return None;
+    }
+    LOCAL
+        .try_with(|l| l.try_borrow_mut().ok().and_then(|mut l| l.take(token)))
+        .ok()
+        .flatten()
+}
+
+/// The innermost active span's trace id, for correlating logs with traces.
+///
+/// # Examples
+/// ```
+/// assert_eq!(trace_core::current_trace_id(), None);
+/// ```
+pub fn current_trace_id() -> Option<TraceId> {
+    Context::current()
+        .span
+        .filter(SpanContext::is_valid)
+        .map(|s| s.trace_id)
+}
+
+/// The innermost active span's id, for correlating logs with traces.
+pub fn current_span_id() -> Option<SpanId> {
+    Context::current()
+        .span
+        .filter(SpanContext::is_valid)
+        .map(|s| s.span_id)
+}

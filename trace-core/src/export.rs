@@ -1,0 +1,120 @@
+//! The exporter contract.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::data::{Resource, SpanData};
+
+/// Sends finished spans somewhere: stdout, a file, a collector.
+///
+/// The contract:
+/// - `export` is never called concurrently on one exporter, and receives batches in the
+///   order spans ended (per thread).
+/// - It runs on the batch worker's thread (or, for a simple exporter, on the thread that
+///   ended the span). It must not block indefinitely: bound every network call by a timeout.
+/// - `shutdown` is called once, after the last `export`; it flushes buffers.
+/// - `set_resource` is called once, before the first `export`, when the tracer is installed.
+pub trait SpanExporter: Send + Sync + 'static {
+    /// Exports one batch.
+    ///
+    /// # Errors
+    /// When the batch could not be delivered; it is counted and not retried by the
+    /// processor (exporters retry internally where the protocol allows).
+    fn export(&self, batch: &[SpanData]) -> Result<(), ExportError>;
+
+    /// Flushes anything the exporter buffers.
+    ///
+    /// # Errors
+    /// When buffered data could not be written.
+    fn force_flush(&self) -> Result<(), ExportError> {
+        Ok(())
+    }
+
+    /// Flushes and releases resources. Called once.
+    ///
+    /// # Errors
+    /// When buffered data could not be written.
+    fn shutdown(&self) -> Result<(), ExportError> {
+        Ok(())
+    }
+
+    /// Receives the tracer's resource (service name, SDK attributes).
+    fn set_resource(&mut self, _resource: &Resource) {}
+}
+
+impl SpanExporter for Box<dyn SpanExporter> {
+    fn export(&self, batch: &[SpanData]) -> Result<(), ExportError> {
+        (**self).export(batch)
+    }
+    fn force_flush(&self) -> Result<(), ExportError> {
+        (**self).force_flush()
+    }
+    fn shutdown(&self) -> Result<(), ExportError> {
+        (**self).shutdown()
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        (**self).set_resource(resource);
+    }
+}
+
+impl<T: SpanExporter> SpanExporter for Arc<T> {
+    fn export(&self, batch: &[SpanData]) -> Result<(), ExportError> {
+        (**self).export(batch)
+    }
+    fn force_flush(&self) -> Result<(), ExportError> {
+        (**self).force_flush()
+    }
+    fn shutdown(&self) -> Result<(), ExportError> {
+        (**self).shutdown()
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        if let Some(inner) = Arc::get_mut(self) {
+            inner.set_resource(resource);
+        }
+    }
+}
+
+/// Why an export, flush or shutdown failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportError {
+    /// It did not finish within the export timeout.
+    Timeout,
+    /// The tracer was already shut down.
+    ShutDown,
+    /// The receiver rejected `rejected` spans (OTLP partial success) with `message`.
+    Rejected {
+        /// Spans rejected.
+        rejected: u64,
+        /// The receiver's message.
+        message: String,
+    },
+    /// Any other failure, described.
+    Other(String),
+}
+
+impl ExportError {
+    /// An error with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        ExportError::Other(message.into())
+    }
+
+    /// A timeout.
+    pub fn timeout() -> Self {
+        ExportError::Timeout
+    }
+}
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExportError::Timeout => f.write_str("export timed out"),
+            ExportError::ShutDown => f.write_str("the tracer is shut down"),
+            ExportError::Rejected { rejected, message } => {
+                write!(f, "the receiver rejected {rejected} spans: {message}")
+            }
+            ExportError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}

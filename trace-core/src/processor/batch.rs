@@ -1,0 +1,301 @@
+//! The batch processor: lock-free per-thread queues drained by one worker thread.
+//!
+//! Each producing thread gets its own bounded single-producer ring (registered once, under
+//! a lock, the first time the thread ends a span); ending a span is one wait-free push. The
+//! worker drains the rings into batches of `max_export_batch_size`, exports when a batch is
+//! full or `scheduled_delay` has passed, and answers flush and shutdown requests. A full
+//! ring drops the new span and counts it: the caller never blocks.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle, Thread};
+use std::time::{Duration, Instant};
+
+use crate::context::LOCAL;
+use crate::data::SpanData;
+use crate::export::{ExportError, SpanExporter};
+use crate::span::SpanRecord;
+use crate::tracer::TracerInner;
+
+/// Batch processor settings; the defaults are the OpenTelemetry specification's.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use trace_core::BatchConfig;
+/// let c = BatchConfig::default().with_scheduled_delay(Duration::from_millis(200));
+/// assert_eq!(c.max_queue_size, 2048);
+/// assert_eq!(c.max_export_batch_size, 512);
+/// assert_eq!(c.export_timeout, Duration::from_secs(30));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchConfig {
+    /// Spans buffered per producing thread before new ones are dropped (default 2048).
+    pub max_queue_size: usize,
+    /// Spans per export call (default 512; at most `max_queue_size`).
+    pub max_export_batch_size: usize,
+    /// Longest wait before a partial batch is exported (default 5 s).
+    pub scheduled_delay: Duration,
+    /// Bound on one export, and on how long flush and shutdown wait (default 30 s).
+    pub export_timeout: Duration,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig {
+            max_queue_size: 2048,
+            max_export_batch_size: 512,
+            scheduled_delay: Duration::from_secs(5),
+            export_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl BatchConfig {
+    /// Sets `max_queue_size`.
+    #[must_use]
+    pub fn with_max_queue_size(mut self, n: usize) -> Self {
+        self.max_queue_size = n;
+        self
+    }
+    /// Sets `max_export_batch_size`.
+    #[must_use]
+    pub fn with_max_export_batch_size(mut self, n: usize) -> Self {
+        self.max_export_batch_size = n;
+        self
+    }
+    /// Sets `scheduled_delay`.
+    #[must_use]
+    pub fn with_scheduled_delay(mut self, d: Duration) -> Self {
+        self.scheduled_delay = d;
+        self
+    }
+    /// Sets `export_timeout`.
+    #[must_use]
+    pub fn with_export_timeout(mut self, d: Duration) -> Self {
+        self.export_timeout = d;
+        self
+    }
+
+    /// Values made usable: sizes at least 1, the batch no larger than the queue.
+    fn normalized(mut self) -> Self {
+        self.max_queue_size = self.max_queue_size.max(1);
+        self.max_export_batch_size = self.max_export_batch_size.clamp(1, self.max_queue_size);
+        self
+    }
+}
+
+type Reply = mpsc::SyncSender<Result<(), ExportError>>;
+
+enum Control {
+    Flush(Reply),
+    Shutdown(Reply),
+}
+
+struct Shared {
+    rings: Mutex<Vec<rtrb::Consumer<Box<SpanRecord>>>>,
+    control: Mutex<Vec<Control>>,
+    failed: AtomicU64,
+}
+
+/// A thread's producer end, kept in the thread-local state.
+pub(crate) struct ProducerSlot {
+    generation: u64,
+    producer: rtrb::Producer<Box<SpanRecord>>,
+    since_notify: usize,
+}
+
+pub(crate) struct BatchProcessor {
+    shared: Arc<Shared>,
+    config: BatchConfig,
+    worker: Thread,
+    handle: Mutex<Option<JoinHandle<()>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl BatchProcessor {
+    pub(crate) fn new(exporter: Box<dyn SpanExporter>, config: BatchConfig) -> Self {
+        let config = config.normalized();
+        let shared = Arc::new(Shared {
+            rings: Mutex::new(Vec::new()),
+            control: Mutex::new(Vec::new()),
+            failed: AtomicU64::new(0),
+        });
+        let worker_shared = Arc::clone(&shared);
+        let spawned = thread::Builder::new()
+            .name("traced-batch".into())
+            .spawn(move || Worker::new(worker_shared, exporter, config).run());
+        let (worker, handle) = match spawned {
+            Ok(h) => (h.thread().clone(), Some(h)),
+            // No thread could be started: spans queue up to the bound and are then counted
+            // as dropped; flush and shutdown report a timeout.
+            Err(_) => (thread::current(), None),
+        };
+        BatchProcessor {
+            shared,
+            config,
+            worker,
+            handle: Mutex::new(handle),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn on_end(&self, tracer: &'static TracerInner, rec: Box<SpanRecord>) -> bool {
+        LOCAL
+            .try_with(|l| {
+                let Ok(mut l) = l.try_borrow_mut() else {
+                    return false;
+                };
+                let slot = match &mut l.producer {
+                    Some(p) if p.generation == tracer.generation => p,
+                    other => other.insert(self.register(tracer.generation)),
+                };
+                if slot.producer.push(rec).is_err() {
+                    return false;
+                }
+                slot.since_notify += 1;
+                if slot.since_notify >= self.config.max_export_batch_size {
+                    slot.since_notify = 0;
+                    self.worker.unpark();
+                }
+                true
+            })
+            .unwrap_or(false)
+    }
+
+    #[cold]
+    fn register(&self, generation: u64) -> ProducerSlot {
+        let (producer, consumer) = rtrb::RingBuffer::new(self.config.max_queue_size);
+        lock(&self.shared.rings).push(consumer);
+        ProducerSlot {
+            generation,
+            producer,
+            since_notify: 0,
+        }
+    }
+
+    fn request(&self, make: impl FnOnce(Reply) -> Control) -> Result<(), ExportError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        lock(&self.shared.control).push(make(tx));
+        self.worker.unpark();
+        match rx.recv_timeout(self.config.export_timeout) {
+            Ok(r) => r,
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(ExportError::Timeout),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(ExportError::ShutDown),
+        }
+    }
+
+    pub(crate) fn force_flush(&self) -> Result<(), ExportError> {
+        self.request(Control::Flush)
+    }
+
+    pub(crate) fn shutdown(&self) -> Result<(), ExportError> {
+        let result = self.request(Control::Shutdown);
+        if result != Err(ExportError::Timeout) {
+            if let Some(h) = lock(&self.handle).take() {
+                let _ = h.join();
+            }
+        }
+        result
+    }
+
+    pub(crate) fn failed_spans(&self) -> u64 {
+        self.shared.failed.load(Ordering::Relaxed)
+    }
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    exporter: Box<dyn SpanExporter>,
+    config: BatchConfig,
+    batch: Vec<SpanData>,
+}
+
+impl Worker {
+    fn new(shared: Arc<Shared>, exporter: Box<dyn SpanExporter>, config: BatchConfig) -> Self {
+        Worker {
+            shared,
+            exporter,
+            batch: Vec::with_capacity(config.max_export_batch_size),
+            config,
+        }
+    }
+
+    fn run(mut self) {
+        let mut deadline = Instant::now() + self.config.scheduled_delay;
+        loop {
+            let controls = std::mem::take(&mut *lock(&self.shared.control));
+            for control in controls {
+                match control {
+                    Control::Flush(reply) => {
+                        let r = self.export_all().and(self.exporter.force_flush());
+                        let _ = reply.send(r);
+                    }
+                    Control::Shutdown(reply) => {
+                        let r = self.export_all().and(self.exporter.shutdown());
+                        let _ = reply.send(r);
+                        return;
+                    }
+                }
+            }
+            // Export full batches while the rings hold them.
+            while self.fill() {
+                let _ = self.export();
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                if !self.batch.is_empty() {
+                    let _ = self.export();
+                }
+                deadline = now + self.config.scheduled_delay;
+            }
+            thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
+        }
+    }
+
+    /// Moves spans from the rings into the batch; `true` when the batch is full.
+    fn fill(&mut self) -> bool {
+        let max = self.config.max_export_batch_size;
+        let mut rings = lock(&self.shared.rings);
+        for ring in rings.iter_mut() {
+            while self.batch.len() < max {
+                match ring.pop() {
+                    Ok(rec) => self.batch.push(rec.into_data()),
+                    Err(_) => break,
+                }
+            }
+        }
+        // A ring whose thread has exited is removed once empty.
+        rings.retain(|r| !(r.is_abandoned() && r.is_empty()));
+        self.batch.len() >= max
+    }
+
+    fn export(&mut self) -> Result<(), ExportError> {
+        let result = self.exporter.export(&self.batch);
+        if result.is_err() {
+            self.shared
+                .failed
+                .fetch_add(self.batch.len() as u64, Ordering::Relaxed);
+        }
+        self.batch.clear();
+        result
+    }
+
+    /// Exports everything queued, in full batches and then the rest.
+    fn export_all(&mut self) -> Result<(), ExportError> {
+        let mut result = Ok(());
+        loop {
+            self.fill();
+            if self.batch.is_empty() {
+                return result;
+            }
+            if let Err(e) = self.export() {
+                result = Err(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Span processors: what happens to a span when it ends.
+
+mod batch;
+mod simple;
+
+pub use batch::BatchConfig;
+pub(crate) use batch::ProducerSlot;
+
+use std::time::Duration;
+
+use crate::export::{ExportError, SpanExporter};
+use crate::span::SpanRecord;
+use crate::tracer::TracerInner;
+
+pub(crate) enum Processor {
+    /// No exporter configured: spans are recorded and discarded.
+    Discard,
+    Batch(batch::BatchProcessor),
+    Simple(simple::SimpleProcessor),
+}
+
+impl Processor {
+    pub(crate) fn batch(exporter: Box<dyn SpanExporter>, config: BatchConfig) -> Self {
+        Processor::Batch(batch::BatchProcessor::new(exporter, config))
+    }
+
+    pub(crate) fn simple(exporter: Box<dyn SpanExporter>, timeout: Duration) -> Self {
+        Processor::Simple(simple::SimpleProcessor::new(exporter, timeout))
+    }
+
+    /// Takes an ended span; `false` when it had to be dropped.
+    #[inline]
+    pub(crate) fn on_end(&self, tracer: &'static TracerInner, rec: Box<SpanRecord>) -> bool {
+        match self {
+            Processor::Discard => true,
+            Processor::Batch(b) => b.on_end(tracer, rec),
+            Processor::Simple(s) => s.on_end(rec),
+        }
+    }
+
+    pub(crate) fn force_flush(&self) -> Result<(), ExportError> {
+        match self {
+            Processor::Discard => Ok(()),
+            Processor::Batch(b) => b.force_flush(),
+            Processor::Simple(s) => s.force_flush(),
+        }
+    }
+
+    pub(crate) fn shutdown(&self) -> Result<(), ExportError> {
+        match self {
+            Processor::Discard => Ok(()),
+            Processor::Batch(b) => b.shutdown(),
+            Processor::Simple(s) => s.shutdown(),
+        }
+    }
+
+    pub(crate) fn failed_spans(&self) -> u64 {
+        match self {
+            Processor::Discard => 0,
+            Processor::Batch(b) => b.failed_spans(),
+            Processor::Simple(s) => s.failed_spans(),
+        }
+    }
+}

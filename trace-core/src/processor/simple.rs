@@ -1,0 +1,72 @@
+//! The synchronous processor: each span is exported as it ends (tests, debugging).
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::export::{ExportError, SpanExporter};
+use crate::span::SpanRecord;
+
+thread_local! {
+    /// Set while this thread runs the exporter: spans the exporter itself makes are dropped
+    /// rather than exported re-entrantly (which would deadlock on the exporter's lock).
+    static IN_EXPORT: Cell<bool> = const { Cell::new(false) };
+}
+
+pub(crate) struct SimpleProcessor {
+    exporter: Mutex<Box<dyn SpanExporter>>,
+    failed: AtomicU64,
+    shut_down: std::sync::atomic::AtomicBool,
+    _timeout: Duration,
+}
+
+impl SimpleProcessor {
+    pub(crate) fn new(exporter: Box<dyn SpanExporter>, timeout: Duration) -> Self {
+        SimpleProcessor {
+            exporter: Mutex::new(exporter),
+            failed: AtomicU64::new(0),
+            shut_down: std::sync::atomic::AtomicBool::new(false),
+            _timeout: timeout,
+        }
+    }
+
+    pub(crate) fn on_end(&self, rec: Box<SpanRecord>) -> bool {
+        if self.shut_down.load(Ordering::Relaxed) || IN_EXPORT.with(Cell::get) {
+            return false;
+        }
+        let data = rec.into_data();
+        IN_EXPORT.with(|f| f.set(true));
+        let result = match self.exporter.lock() {
+            Ok(e) => e.export(std::slice::from_ref(&data)),
+            Err(poisoned) => poisoned.into_inner().export(std::slice::from_ref(&data)),
+        };
+        IN_EXPORT.with(|f| f.set(false));
+        if result.is_err() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        true
+    }
+
+    fn with_exporter<R>(&self, f: impl FnOnce(&dyn SpanExporter) -> R) -> R {
+        match self.exporter.lock() {
+            Ok(e) => f(&**e),
+            Err(poisoned) => f(&**poisoned.into_inner()),
+        }
+    }
+
+    pub(crate) fn force_flush(&self) -> Result<(), ExportError> {
+        self.with_exporter(SpanExporter::force_flush)
+    }
+
+    pub(crate) fn shutdown(&self) -> Result<(), ExportError> {
+        if self.shut_down.swap(true, Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.with_exporter(SpanExporter::shutdown)
+    }
+
+    pub(crate) fn failed_spans(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,342 @@
+//! Samplers: which spans are recorded and exported.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use crate::context::SpanContext;
+use crate::id::TraceId;
+use crate::span::SpanKind;
+use crate::value::KeyValue;
+
+/// What a sampler decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SamplingDecision {
+    /// Not recorded, not exported; the context still propagates with the sampled flag off.
+    Drop,
+    /// Recorded and exported.
+    RecordAndSample,
+}
+
+/// Decides, when a span starts, whether it is recorded.
+///
+/// Called on the hot path of every span: implementations must be fast and must not block.
+pub trait Sampler: Send + Sync + 'static {
+    /// The decision for a span about to start.
+    fn should_sample(
+        &self,
+        parent: Option<&SpanContext>,
+        trace_id: TraceId,
+        name: &str,
+        kind: SpanKind,
+        attributes: &[KeyValue],
+    ) -> SamplingDecision;
+
+    /// A short description, e.g. `TraceIdRatioBased{0.25}`.
+    fn description(&self) -> String;
+}
+
+/// Samples every span.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlwaysOn;
+
+/// Samples no span.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlwaysOff;
+
+impl Sampler for AlwaysOn {
+    #[inline]
+    fn should_sample(
+        &self,
+        _: Option<&SpanContext>,
+        _: TraceId,
+        _: &str,
+        _: SpanKind,
+        _: &[KeyValue],
+    ) -> SamplingDecision {
+        SamplingDecision::RecordAndSample
+    }
+    fn description(&self) -> String {
+        "AlwaysOnSampler".into()
+    }
+}
+
+impl Sampler for AlwaysOff {
+    #[inline]
+    fn should_sample(
+        &self,
+        _: Option<&SpanContext>,
+        _: TraceId,
+        _: &str,
+        _: SpanKind,
+        _: &[KeyValue],
+    ) -> SamplingDecision {
+        SamplingDecision::Drop
+    }
+    fn description(&self) -> String {
+        "AlwaysOffSampler".into()
+    }
+}
+
+/// Samples a fraction of traces, deciding on the trace id alone so that every process of a
+/// trace agrees. Uses the trace id's last 7 bytes (the part W3C level 2 guarantees random).
+///
+/// # Examples
+/// ```
+/// use trace_core::{Sampler, SamplingDecision, SpanKind, TraceId, TraceIdRatio};
+/// let s = TraceIdRatio::new(0.5);
+/// let low = TraceId::from_hex("00000000000000000000000000000001").unwrap();
+/// assert_eq!(s.should_sample(None, low, "x", SpanKind::Internal, &[]), SamplingDecision::RecordAndSample);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct TraceIdRatio {
+    ratio: f64,
+    threshold: u64,
+}
+
+impl TraceIdRatio {
+    /// Samples `ratio` of traces; values are clamped to `0.0..=1.0` (NaN samples nothing).
+    pub fn new(ratio: f64) -> Self {
+        let ratio = if ratio.is_nan() {
+            0.0
+        } else {
+            ratio.clamp(0.0, 1.0)
+        };
+        // 56 random bits; a trace is sampled when its value is below ratio * 2^56.
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let threshold = (ratio * (1u64 << 56) as f64) as u64;
+        TraceIdRatio { ratio, threshold }
+    }
+
+    /// The configured ratio.
+    pub fn ratio(&self) -> f64 {
+        self.ratio
+    }
+}
+
+impl Sampler for TraceIdRatio {
+    #[inline]
+    fn should_sample(
+        &self,
+        _: Option<&SpanContext>,
+        trace_id: TraceId,
+        _: &str,
+        _: SpanKind,
+        _: &[KeyValue],
+    ) -> SamplingDecision {
+        let b = trace_id.to_bytes();
+        let mut low = [0u8; 8];
+        low[1..].copy_from_slice(&b[9..]);
+        if u64::from_be_bytes(low) < self.threshold || self.ratio >= 1.0 {
+            SamplingDecision::RecordAndSample
+        } else {
+            SamplingDecision::Drop
+        }
+    }
+    fn description(&self) -> String {
+        format!("TraceIdRatioBased{{{}}}", self.ratio)
+    }
+}
+
+/// Follows the parent's decision; asks `root` for spans without a parent. The default
+/// sampler is `ParentBased::new(AlwaysOn)`.
+#[derive(Debug)]
+pub struct ParentBased<S> {
+    root: S,
+}
+
+impl<S: Sampler> ParentBased<S> {
+    /// Delegates root spans to `root`.
+    pub fn new(root: S) -> Self {
+        ParentBased { root }
+    }
+}
+
+impl<S: Sampler> Sampler for ParentBased<S> {
+    #[inline]
+    fn should_sample(
+        &self,
+        parent: Option<&SpanContext>,
+        trace_id: TraceId,
+        name: &str,
+        kind: SpanKind,
+        attributes: &[KeyValue],
+    ) -> SamplingDecision {
+        match parent {
+            Some(p) if p.is_valid() => {
+                if p.is_sampled() {
+                    SamplingDecision::RecordAndSample
+                } else {
+                    SamplingDecision::Drop
+                }
+            }
+            _ => self
+                .root
+                .should_sample(parent, trace_id, name, kind, attributes),
+        }
+    }
+    fn description(&self) -> String {
+        format!("ParentBased{{root={}}}", self.root.description())
+    }
+}
+
+/// Samples at most `n` root decisions per second (a lock-free token bucket with a burst of
+/// one second's worth), so an overloaded service keeps a steady trace volume.
+///
+/// # Examples
+/// ```
+/// use trace_core::{RateLimited, Sampler, SamplingDecision, SpanKind, TraceId};
+/// let s = RateLimited::per_second(2.0);
+/// let d: Vec<_> = (0..5).map(|_| s.should_sample(None, TraceId::random(), "x", SpanKind::Internal, &[])).collect();
+/// assert_eq!(d.iter().filter(|d| **d == SamplingDecision::RecordAndSample).count(), 2);
+/// ```
+#[derive(Debug)]
+pub struct RateLimited {
+    per_second: f64,
+    interval_ns: u64,
+    burst_ns: u64,
+    origin: Instant,
+    /// Generic cell rate algorithm: the theoretical arrival time, in ns since `origin`.
+    tat: AtomicU64,
+}
+
+impl RateLimited {
+    /// At most `n` spans per second; `n <= 0` (or NaN) samples nothing.
+    pub fn per_second(n: f64) -> Self {
+        let n = if n.is_nan() { 0.0 } else { n.max(0.0) };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let interval_ns = if n > 0.0 {
+            (1e9 / n).max(1.0) as u64
+        } else {
+            u64::MAX
+        };
+        RateLimited {
+            per_second: n,
+            interval_ns,
+            burst_ns: 1_000_000_000,
+            origin: Instant::now(),
+            tat: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Sampler for RateLimited {
+    fn should_sample(
+        &self,
+        _: Option<&SpanContext>,
+        _: TraceId,
+        _: &str,
+        _: SpanKind,
+        _: &[KeyValue],
+    ) -> SamplingDecision {
+        if self.interval_ns == u64::MAX {
+            return SamplingDecision::Drop;
+        }
+        let now = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let mut tat = self.tat.load(Ordering::Relaxed);
+        loop {
+            let start = tat.max(now);
+            let next = start.saturating_add(self.interval_ns);
+            if next - now > self.burst_ns.max(self.interval_ns) {
+                return SamplingDecision::Drop;
+            }
+            match self
+                .tat
+                .compare_exchange_weak(tat, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return SamplingDecision::RecordAndSample,
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+    fn description(&self) -> String {
+        format!("RateLimited{{{}}}", self.per_second)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{TraceFlags, TraceState};
+    use crate::id::SpanId;
+
+    fn decide(s: &dyn Sampler, parent: Option<&SpanContext>) -> SamplingDecision {
+        s.should_sample(parent, TraceId::random(), "n", SpanKind::Internal, &[])
+    }
+
+    #[test]
+    fn ratio_is_deterministic_and_close() {
+        let s = TraceIdRatio::new(0.25);
+        let ids: Vec<_> = (0..20_000).map(|_| TraceId::random()).collect();
+        let first: Vec<_> = ids
+            .iter()
+            .map(|t| s.should_sample(None, *t, "", SpanKind::Internal, &[]))
+            .collect();
+        let second: Vec<_> = ids
+            .iter()
+            .map(|t| s.should_sample(None, *t, "", SpanKind::Internal, &[]))
+            .collect();
+        assert_eq!(first, second);
+        let n = first
+            .iter()
+            .filter(|d| **d == SamplingDecision::RecordAndSample)
+            .count();
+        assert!((4_000..6_000).contains(&n), "{n}");
+        assert_eq!(
+            decide(&TraceIdRatio::new(0.0), None),
+            SamplingDecision::Drop
+        );
+        assert_eq!(
+            decide(&TraceIdRatio::new(1.0), None),
+            SamplingDecision::RecordAndSample
+        );
+        assert_eq!(
+            decide(&TraceIdRatio::new(f64::NAN), None),
+            SamplingDecision::Drop
+        );
+    }
+
+    #[test]
+    fn parent_based_follows_parent() {
+        let s = ParentBased::new(AlwaysOff);
+        let mk = |flags| {
+            SpanContext::new(
+                TraceId::random(),
+                SpanId::random(),
+                flags,
+                true,
+                TraceState::default(),
+            )
+        };
+        assert_eq!(
+            decide(&s, Some(&mk(TraceFlags::SAMPLED))),
+            SamplingDecision::RecordAndSample
+        );
+        assert_eq!(
+            decide(&s, Some(&mk(TraceFlags::default()))),
+            SamplingDecision::Drop
+        );
+        assert_eq!(decide(&s, None), SamplingDecision::Drop);
+        assert_eq!(
+            decide(&ParentBased::new(AlwaysOn), None),
+            SamplingDecision::RecordAndSample
+        );
+        assert_eq!(s.description(), "ParentBased{root=AlwaysOffSampler}");
+    }
+
+    #[test]
+    fn rate_limited_caps_burst() {
+        let s = RateLimited::per_second(10.0);
+        let n = (0..100)
+            .filter(|_| decide(&s, None) == SamplingDecision::RecordAndSample)
+            .count();
+        assert_eq!(n, 10);
+        assert_eq!(
+            decide(&RateLimited::per_second(0.0), None),
+            SamplingDecision::Drop
+        );
+    }
+}

@@ -1,0 +1,362 @@
+//! The tracer: configuration, the global installation, flush and shutdown.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use crate::data::{InstrumentationScope, Resource};
+use crate::export::{ExportError, SpanExporter};
+use crate::limits::SpanLimits;
+use crate::processor::{BatchConfig, Processor};
+use crate::sampler::{AlwaysOn, ParentBased, Sampler};
+use crate::span::SpanRecord;
+use crate::value::KeyValue;
+
+/// Everything a span needs from its tracer. Installed tracers are leaked (a few hundred
+/// bytes each) so that spans can hold a `&'static` to the tracer that started them, with no
+/// reference counting on the hot path.
+pub(crate) struct TracerInner {
+    pub(crate) sampler: Box<dyn Sampler>,
+    pub(crate) limits: SpanLimits,
+    pub(crate) clock: quanta::Clock,
+    anchor_system: SystemTime,
+    anchor_raw: u64,
+    pub(crate) processor: Processor,
+    pub(crate) resource: Resource,
+    pub(crate) scope: InstrumentationScope,
+    pub(crate) generation: u64,
+    dropped: AtomicU64,
+    shut_down: AtomicBool,
+}
+
+impl TracerInner {
+    /// Converts a raw clock reading to wall-clock time, against the anchor taken at install.
+    pub(crate) fn to_system_time(&self, raw: u64) -> SystemTime {
+        if raw >= self.anchor_raw {
+            self.anchor_system
+                + Duration::from_nanos(self.clock.delta_as_nanos(self.anchor_raw, raw))
+        } else {
+            self.anchor_system
+                - Duration::from_nanos(self.clock.delta_as_nanos(raw, self.anchor_raw))
+        }
+    }
+
+    #[inline]
+    pub(crate) fn on_end(&'static self, rec: Box<SpanRecord>) {
+        if self.shut_down.load(Ordering::Relaxed) || !self.processor.on_end(self, rec) {
+            self.count_dropped(1);
+        }
+    }
+
+    pub(crate) fn count_dropped(&self, n: u64) {
+        self.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+static GLOBAL: AtomicPtr<TracerInner> = AtomicPtr::new(std::ptr::null_mut());
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// The installed tracer, if any: one atomic load, the whole cost of a disabled span.
+#[inline]
+pub(crate) fn global() -> Option<&'static TracerInner> {
+    let p = GLOBAL.load(Ordering::Acquire);
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: GLOBAL only ever holds null or a pointer from `Box::leak` in
+        // `install_global`, which is never freed, so it is valid for 'static.
+        #[allow(unsafe_code)]
+        Some(unsafe { &*p })
+    }
+}
+
+/// `true` when a tracer is installed (spans may be recorded).
+#[inline]
+pub fn is_enabled() -> bool {
+    !GLOBAL.load(Ordering::Relaxed).is_null()
+}
+
+/// A handle to an installed tracer.
+#[derive(Clone, Copy)]
+pub struct Tracer {
+    inner: &'static TracerInner,
+}
+
+impl fmt::Debug for Tracer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tracer")
+            .field("sampler", &self.inner.sampler.description())
+            .field("resource", &self.inner.resource)
+            .field("dropped_spans", &self.dropped_spans())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tracer {
+    /// Configures a tracer; finish with [`TracerBuilder::install_global`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trace_core::{AlwaysOn, Tracer};
+    /// let guard = Tracer::builder()
+    ///     .service_name("checkout")
+    ///     .sampler(AlwaysOn)
+    ///     .exporter(trace_exporters::NoopExporter)
+    ///     .install_global();
+    /// // ... spans are exported until `guard` drops, which flushes them
+    /// drop(guard);
+    /// ```
+    pub fn builder() -> TracerBuilder {
+        TracerBuilder::default()
+    }
+
+    /// The installed tracer.
+    pub fn global() -> Option<Tracer> {
+        global().map(|inner| Tracer { inner })
+    }
+
+    /// The resource spans are reported with.
+    pub fn resource(&self) -> &Resource {
+        &self.inner.resource
+    }
+
+    /// Spans dropped so far: queue full, or ended after shutdown.
+    pub fn dropped_spans(&self) -> u64 {
+        self.inner.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Spans the exporter failed to deliver so far.
+    pub fn failed_spans(&self) -> u64 {
+        self.inner.processor.failed_spans()
+    }
+
+    /// Exports every span ended so far and waits for it (bounded by the export timeout).
+    ///
+    /// # Errors
+    /// [`ExportError::Timeout`] when the exporter did not finish in time, or the exporter's
+    /// own flush error.
+    pub fn force_flush(&self) -> Result<(), ExportError> {
+        self.inner.processor.force_flush()
+    }
+}
+
+/// Flushes the installed tracer: see [`Tracer::force_flush`]. `Ok` when none is installed.
+///
+/// # Errors
+/// As [`Tracer::force_flush`].
+pub fn force_flush() -> Result<(), ExportError> {
+    Tracer::global().map_or(Ok(()), |t| t.force_flush())
+}
+
+enum ExporterChoice {
+    None,
+    Batch(Box<dyn SpanExporter>),
+    Simple(Box<dyn SpanExporter>),
+}
+
+/// Configures and installs the global tracer; see [`Tracer::builder`].
+#[must_use = "nothing is installed until `install_global` is called"]
+pub struct TracerBuilder {
+    service_name: Option<Cow<'static, str>>,
+    resource: Vec<KeyValue>,
+    sampler: Box<dyn Sampler>,
+    exporter: ExporterChoice,
+    batch: BatchConfig,
+    limits: SpanLimits,
+    scope: InstrumentationScope,
+}
+
+impl fmt::Debug for TracerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracerBuilder")
+            .field("service_name", &self.service_name)
+            .field("sampler", &self.sampler.description())
+            .field("batch", &self.batch)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for TracerBuilder {
+    fn default() -> Self {
+        TracerBuilder {
+            service_name: None,
+            resource: Vec::new(),
+            sampler: Box::new(ParentBased::new(AlwaysOn)),
+            exporter: ExporterChoice::None,
+            batch: BatchConfig::default(),
+            limits: SpanLimits::default(),
+            scope: InstrumentationScope::default(),
+        }
+    }
+}
+
+impl TracerBuilder {
+    /// Sets `service.name` (default `unknown_service`).
+    pub fn service_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.service_name = Some(name.into());
+        self
+    }
+
+    /// Adds a resource attribute.
+    pub fn resource(mut self, kv: KeyValue) -> Self {
+        self.resource.push(kv);
+        self
+    }
+
+    /// Sets the sampler (default `ParentBased::new(AlwaysOn)`).
+    pub fn sampler(mut self, sampler: impl Sampler) -> Self {
+        self.sampler = Box::new(sampler);
+        self
+    }
+
+    /// Sets a boxed sampler (for samplers chosen at run time).
+    pub fn boxed_sampler(mut self, sampler: Box<dyn Sampler>) -> Self {
+        self.sampler = sampler;
+        self
+    }
+
+    /// Exports through the batch processor: spans are queued without blocking and exported
+    /// on a background thread.
+    pub fn exporter(mut self, exporter: impl SpanExporter) -> Self {
+        self.exporter = ExporterChoice::Batch(Box::new(exporter));
+        self
+    }
+
+    /// Exports each span synchronously as it ends, on the thread that ended it (for tests
+    /// and debugging).
+    pub fn simple_exporter(mut self, exporter: impl SpanExporter) -> Self {
+        self.exporter = ExporterChoice::Simple(Box::new(exporter));
+        self
+    }
+
+    /// Sets the batch processor's configuration.
+    pub fn batch_config(mut self, config: BatchConfig) -> Self {
+        self.batch = config;
+        self
+    }
+
+    /// Sets the span limits.
+    pub fn limits(mut self, limits: SpanLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the instrumentation scope reported with every span.
+    pub fn scope(
+        mut self,
+        name: impl Into<Cow<'static, str>>,
+        version: Option<Cow<'static, str>>,
+    ) -> Self {
+        self.scope = InstrumentationScope {
+            name: name.into(),
+            version,
+        };
+        self
+    }
+
+    /// Installs the tracer globally (replacing any previous one) and returns the guard that
+    /// flushes and shuts it down when dropped.
+    pub fn install_global(self) -> TracerGuard {
+        let resource = Resource::new(
+            self.service_name
+                .unwrap_or(Cow::Borrowed("unknown_service")),
+            self.resource,
+        );
+        let processor = match self.exporter {
+            ExporterChoice::None => Processor::Discard,
+            ExporterChoice::Batch(mut e) => {
+                e.set_resource(&resource);
+                Processor::batch(e, self.batch)
+            }
+            ExporterChoice::Simple(mut e) => {
+                e.set_resource(&resource);
+                Processor::simple(e, self.batch.export_timeout)
+            }
+        };
+        let clock = quanta::Clock::new();
+        let anchor_raw = clock.raw();
+        let inner: &'static TracerInner = Box::leak(Box::new(TracerInner {
+            sampler: self.sampler,
+            limits: self.limits,
+            anchor_system: SystemTime::now(),
+            anchor_raw,
+            clock,
+            processor,
+            resource,
+            scope: self.scope,
+            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+            dropped: AtomicU64::new(0),
+            shut_down: AtomicBool::new(false),
+        }));
+        crate::span::install_panic_hook();
+        GLOBAL.store(std::ptr::from_ref(inner).cast_mut(), Ordering::Release);
+        TracerGuard {
+            tracer: Tracer { inner },
+            done: false,
+        }
+    }
+}
+
+/// Keeps the global tracer installed. Dropping it (or calling [`shutdown`](Self::shutdown))
+/// uninstalls the tracer, exports every finished span and stops the worker, waiting at most
+/// the export timeout.
+#[must_use = "the tracer shuts down when the guard is dropped"]
+#[derive(Debug)]
+pub struct TracerGuard {
+    tracer: Tracer,
+    done: bool,
+}
+
+impl TracerGuard {
+    /// The installed tracer.
+    pub fn tracer(&self) -> Tracer {
+        self.tracer
+    }
+
+    /// Spans dropped so far (queue full or ended after shutdown).
+    pub fn dropped_spans(&self) -> u64 {
+        self.tracer.dropped_spans()
+    }
+
+    /// See [`Tracer::force_flush`].
+    ///
+    /// # Errors
+    /// As [`Tracer::force_flush`].
+    pub fn force_flush(&self) -> Result<(), ExportError> {
+        self.tracer.force_flush()
+    }
+
+    /// Uninstalls the tracer, exports every finished span and stops the worker.
+    ///
+    /// # Errors
+    /// [`ExportError::Timeout`] when the exporter did not finish within the export timeout
+    /// (the worker is then abandoned), or the exporter's shutdown error.
+    pub fn shutdown(mut self) -> Result<(), ExportError> {
+        self.shutdown_inner()
+    }
+
+    fn shutdown_inner(&mut self) -> Result<(), ExportError> {
+        if std::mem::replace(&mut self.done, true) {
+            return Ok(());
+        }
+        let inner = self.tracer.inner;
+        let ptr = std::ptr::from_ref(inner).cast_mut();
+        let _ = GLOBAL.compare_exchange(
+            ptr,
+            std::ptr::null_mut(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        let result = inner.processor.shutdown();
+        inner.shut_down.store(true, Ordering::Relaxed);
+        result
+    }
+}
+
+impl Drop for TracerGuard {
+    fn drop(&mut self) {
+        let _ = self.shutdown_inner();
+    }
+}

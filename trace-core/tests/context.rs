@@ -1,0 +1,310 @@
+//! Parent/child links within a thread, across threads and across `.await`; cancellation
+//! and panics.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use trace_core::{
+    current_span, current_span_id, current_trace_id, span, AlwaysOff, Context, Instrument,
+    SpanKind, Status, Tracer, TracerGuard, Value,
+};
+use trace_exporters::InMemoryExporter;
+
+/// Tests in this file share the global tracer: one at a time.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn install() -> (InMemoryExporter, TracerGuard) {
+    let exporter = InMemoryExporter::new();
+    let guard = Tracer::builder()
+        .service_name("context-tests")
+        .simple_exporter(exporter.clone())
+        .install_global();
+    (exporter, guard)
+}
+
+#[test]
+fn no_tracer_is_a_noop_and_never_panics() {
+    let _s = serial();
+    let guard = span("nothing").start();
+    assert!(!guard.is_recording());
+    current_span().set_attribute("k", &1);
+    current_span().record_error_parts("boom", "x");
+    assert_eq!(current_trace_id(), None);
+    assert!(!guard.span_context().is_valid());
+}
+
+#[test]
+fn nested_spans_link_parent_and_child() {
+    let _s = serial();
+    let (exp, guard) = install();
+    {
+        let outer = span("outer").kind(SpanKind::Server).start();
+        assert!(outer.is_recording());
+        assert_eq!(current_span_id(), Some(outer.span_context().span_id));
+        {
+            let _inner = span("inner").start_with(|a| a.set("n", &7));
+            current_span().set_attribute("extra", "yes");
+        }
+        assert_eq!(current_span_id(), Some(outer.span_context().span_id));
+    }
+    assert_eq!(current_span_id(), None);
+    let outer = exp.find("outer").unwrap();
+    let inner = exp.find("inner").unwrap();
+    assert_eq!(inner.parent_span_id, Some(outer.span_context.span_id));
+    assert_eq!(inner.span_context.trace_id, outer.span_context.trace_id);
+    assert_eq!(outer.parent_span_id, None);
+    assert_eq!(outer.kind, SpanKind::Server);
+    assert_eq!(inner.attribute("n"), Some(&Value::I64(7)));
+    assert_eq!(
+        inner.attribute("extra").and_then(Value::as_str),
+        Some("yes")
+    );
+    assert!(inner.end_time <= outer.end_time && inner.start_time >= outer.start_time);
+    assert_eq!(exp.resource().unwrap().service_name(), "context-tests");
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn context_attach_carries_parent_into_another_thread() {
+    let _s = serial();
+    let (exp, guard) = install();
+    let parent_id = {
+        let parent = span("parent").start();
+        let cx = Context::current();
+        std::thread::spawn(move || {
+            let _attached = cx.attach();
+            let _child = span("in-thread").start();
+        })
+        .join()
+        .unwrap();
+        parent.span_context().span_id
+    };
+    let child = exp.find("in-thread").unwrap();
+    assert_eq!(child.parent_span_id, Some(parent_id));
+    // Without attaching, a span on another thread is a root.
+    std::thread::spawn(|| drop(span("orphan").start()))
+        .join()
+        .unwrap();
+    assert_eq!(exp.find("orphan").unwrap().parent_span_id, None);
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn async_spans_follow_tasks_across_worker_threads() {
+    let _s = serial();
+    let (exp, guard) = install();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_time()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let task = async move {
+                for j in 0..3 {
+                    async {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        tokio::task::yield_now().await;
+                        current_span().set_attribute("step", &j);
+                    }
+                    .in_span(span("step").start_detached())
+                    .await;
+                }
+                i
+            }
+            .in_span(span("task").start_detached_with(|a| a.set("task", &i)));
+            tasks.push(tokio::spawn(task));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let tasks = exp.find_all("task");
+    assert_eq!(tasks.len(), 16);
+    let steps = exp.find_all("step");
+    assert_eq!(steps.len(), 48);
+    for step in &steps {
+        let parent = exp
+            .parent_of(step)
+            .expect("each step has its task as parent");
+        assert_eq!(parent.name, "task");
+        assert!(step.attribute("step").is_some());
+    }
+    for task in &tasks {
+        assert_eq!(exp.children_of(task).len(), 3);
+        assert_eq!(task.parent_span_id, None);
+    }
+    // Nothing leaked onto the runtime's threads.
+    assert_eq!(current_span_id(), None);
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn in_current_context_carries_parent_into_spawned_task() {
+    let _s = serial();
+    let (exp, guard) = install();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let parent_id = rt.block_on(async {
+        let parent = span("request").start_detached();
+        let id = parent.span_context().span_id;
+        let entered = parent.enter();
+        let handle = tokio::spawn(
+            async {
+                tokio::task::yield_now().await;
+                drop(span("spawned").start());
+            }
+            .in_current_context(),
+        );
+        drop(entered);
+        handle.await.unwrap();
+        id
+    });
+    assert_eq!(exp.find("spawned").unwrap().parent_span_id, Some(parent_id));
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn dropped_future_is_marked_cancelled() {
+    let _s = serial();
+    let (exp, guard) = install();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let slow =
+            tokio::time::sleep(Duration::from_secs(60)).in_span(span("slow").start_detached());
+        tokio::select! {
+            () = slow => unreachable!("the timer wins"),
+            () = tokio::time::sleep(Duration::from_millis(5)) => {}
+        }
+        let res = tokio::time::timeout(
+            Duration::from_millis(5),
+            std::future::pending::<()>().in_span(span("timed-out").start_detached()),
+        )
+        .await;
+        assert!(res.is_err());
+        async {}.in_span(span("finished").start_detached()).await;
+    });
+    for name in ["slow", "timed-out"] {
+        let s = exp.find(name).unwrap();
+        assert_eq!(
+            s.attribute("span.cancelled"),
+            Some(&Value::Bool(true)),
+            "{name}"
+        );
+        assert_eq!(s.status, Status::Unset);
+    }
+    assert_eq!(
+        exp.find("finished").unwrap().attribute("span.cancelled"),
+        None
+    );
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn panic_ends_the_span_with_error() {
+    let _s = serial();
+    let (exp, guard) = install();
+    let r = std::panic::catch_unwind(|| {
+        let _g = span("will-panic").start();
+        panic!("kaboom {}", 42);
+    });
+    assert!(r.is_err());
+    let s = exp.find("will-panic").unwrap();
+    assert_eq!(s.status, Status::error("kaboom 42"));
+    assert_eq!(
+        s.attribute("error.type").and_then(Value::as_str),
+        Some("panic")
+    );
+    // The thread's stack is clean afterwards.
+    assert_eq!(current_span_id(), None);
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let joined = rt.block_on(async {
+        tokio::spawn(
+            async {
+                tokio::task::yield_now().await;
+                panic!("async kaboom");
+            }
+            .in_span(span("async-panic").start_detached()),
+        )
+        .await
+    });
+    assert!(joined.is_err());
+    let s = exp.find("async-panic").unwrap();
+    assert_eq!(s.status, Status::error("async kaboom"));
+    assert_eq!(s.attribute("span.cancelled"), None);
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn unsampled_spans_propagate_context_but_record_nothing() {
+    let _s = serial();
+    let exp = InMemoryExporter::new();
+    let guard = Tracer::builder()
+        .sampler(AlwaysOff)
+        .simple_exporter(exp.clone())
+        .install_global();
+    {
+        let root = span("root").start();
+        assert!(!root.is_recording());
+        let cx = root.span_context();
+        assert!(cx.is_valid() && !cx.is_sampled());
+        let child = span("child").start();
+        assert_eq!(child.span_context().trace_id, cx.trace_id);
+        assert_eq!(current_trace_id(), Some(cx.trace_id));
+    }
+    assert!(exp.is_empty());
+    guard.shutdown().unwrap();
+}
+
+#[test]
+fn errors_events_links_and_limits() {
+    let _s = serial();
+    let exp = InMemoryExporter::new();
+    let guard = Tracer::builder()
+        .simple_exporter(exp.clone())
+        .limits(trace_core::SpanLimits {
+            max_attributes_per_span: 2,
+            max_events_per_span: 1,
+            max_attribute_value_length: Some(4),
+            ..Default::default()
+        })
+        .install_global();
+    let other = span("other").start().span_context();
+    {
+        let g = span("work").link(other.clone()).start();
+        g.set_attribute("a", "abcdefgh");
+        g.set_attribute("b", &2);
+        g.set_attribute("c", &3);
+        let err = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        g.record_error(&err);
+        g.record_exception(&err);
+        g.add_event("second", vec![]);
+    }
+    let s = exp.find("work").unwrap();
+    assert_eq!(s.status, Status::error("no such file"));
+    assert_eq!(s.attribute("a").and_then(Value::as_str), Some("abcd"));
+    // a, b kept; c and error.type dropped by the limit of 2
+    assert_eq!(s.attributes.len(), 2);
+    assert_eq!(s.dropped_attributes_count, 2);
+    assert_eq!(s.events.len(), 1);
+    assert_eq!(s.events[0].name, "exception");
+    assert_eq!(s.dropped_events_count, 1);
+    assert_eq!(s.links.len(), 1);
+    assert_eq!(s.links[0].span_context.span_id, other.span_id);
+    guard.shutdown().unwrap();
+}
