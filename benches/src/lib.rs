@@ -1,0 +1,1 @@
+//! Benchmarks of traced against its peers: see `benches/`.
