@@ -209,18 +209,30 @@ mod tests {
         assert_eq!(check_span_name("a\u{85}"), Err(NameError::ControlCharacter));
         assert_eq!(check_span_name("fetch\n"), Err(NameError::ControlCharacter));
         assert_eq!(check_span_name(" fetch"), Err(NameError::LeadingWhitespace));
-        assert_eq!(check_span_name("fetch "), Err(NameError::TrailingWhitespace));
+        assert_eq!(
+            check_span_name("fetch "),
+            Err(NameError::TrailingWhitespace)
+        );
         assert_eq!(check_span_name("fetch {}"), Err(NameError::Placeholder));
         assert_eq!(check_span_name("fetch {0}"), Err(NameError::Placeholder));
         assert_eq!(check_span_name("fetch {:?}"), Err(NameError::Placeholder));
-        assert_eq!(check_span_name("fetch {id:>4}"), Err(NameError::Placeholder));
+        assert_eq!(
+            check_span_name("fetch {id:>4}"),
+            Err(NameError::Placeholder)
+        );
         assert_eq!(check_span_name("fetch { x"), Ok(()));
         assert_eq!(check_span_name("a} {b"), Ok(()));
     }
 
     #[test]
     fn attribute_keys() {
-        for ok in ["a", "http.route", "http.response.status_code", "k8s.pod.name", "a1_b"] {
+        for ok in [
+            "a",
+            "http.route",
+            "http.response.status_code",
+            "k8s.pod.name",
+            "a1_b",
+        ] {
             assert_eq!(check_attribute_key(ok), Ok(()), "{ok}");
         }
         assert_eq!(check_attribute_key(""), Err(KeyError::Empty));

@@ -1,1 +1,488 @@
+//! What `trace-macros` expansions call, re-exported as `trace_core::__private`.
+//!
+//! Not public API: it may change in any release, in lockstep with trace-macros (the two crates
+//! are pinned to the same exact version). Every path an expansion names goes through here, so
+//! generated code never depends on the user's prelude (`struct Option;`, `type Result = ();`,
+//! `#![no_implicit_prelude]`).
+//!
+//! Dispatch on types the macro cannot see (is this capture a `ToValue` or a `SpanAttributes`?
+//! is the return value a `Result`, and does its error derive `SpanAttributes`?) uses autoref
+//! specialization: the expansion calls a method on `&&&Wrapper(&value)`, and method resolution
+//! picks the impl with the most references whose bounds hold.
 
+#![allow(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+#[path = "name.rs"]
+#[allow(dead_code)]
+mod name;
+
+pub use core::concat;
+pub use core::fmt::{Debug, Display};
+pub use core::future::Future;
+pub use core::option::Option::{self, None, Some};
+pub use core::pin::Pin;
+pub use core::result::Result::{self, Err, Ok};
+pub use core::stringify;
+pub use std::boxed::Box;
+
+pub use crate::attributes::{AttributeSink, SpanAttributes};
+pub use crate::instrument::{Instrument, Instrumented};
+pub use crate::span::{current_span, span, Span, SpanBuilder, SpanGuard, SpanKind, SpanRef};
+pub use crate::value::{KeyValue, StringValue, ToValue, Value};
+
+/// Calls `f` once. Sync bodies that return a value run inside `call_once(move || body)`, so
+/// `return` and `?` in the body land here and the value can be inspected; the turbofish
+/// carries the declared return type into the closure, and `FnOnce` lets the body return
+/// borrows of its arguments.
+#[allow(clippy::inline_always)] // the closure must vanish: the traced fn costs what the bare one does
+#[inline(always)]
+pub fn call_once<R, F: FnOnce() -> R>(f: F) -> R {
+    f()
+}
+
+/// Fails compilation (in a `const` item) when `name` is not a valid span name.
+///
+/// # Panics
+///
+/// When `name` is invalid: in a `const` item, that is a compile error with the reason.
+pub const fn assert_span_name(name: &str) {
+    if let Err(e) = name::check_span_name(name) {
+        panic!("{}", e.message());
+    }
+}
+
+/// Fails compilation (in a `const` item) when `key` is not a valid attribute key.
+///
+/// # Panics
+///
+/// When `key` is invalid: in a `const` item, that is a compile error with the reason.
+pub const fn assert_attribute_key(key: &str) {
+    if let Err(e) = name::check_attribute_key(key) {
+        panic!("{}", e.message());
+    }
+}
+
+/// Records `value` with `Display` (`%expr`). Runs only for sampled spans.
+#[inline]
+pub fn capture_display<T: Display + ?Sized>(
+    sink: &mut AttributeSink<'_>,
+    key: &'static str,
+    value: &T,
+) {
+    sink.set_value(key, Value::Str(StringValue::from(value.to_string())));
+}
+
+/// Records `value` with `Debug` (`?expr`). Runs only for sampled spans.
+#[inline]
+pub fn capture_debug<T: Debug + ?Sized>(
+    sink: &mut AttributeSink<'_>,
+    key: &'static str,
+    value: &T,
+) {
+    sink.set_value(key, Value::Str(StringValue::from(format!("{value:?}"))));
+}
+
+/// Records the fixed text `[REDACTED]` under `key`: `#[span(redact)]` never reads the value.
+#[inline]
+pub fn capture_redacted(sink: &mut AttributeSink<'_>, key: &'static str) {
+    sink.set_value(key, Value::Str(StringValue::from_static("[REDACTED]")));
+}
+
+/// `#[span(flatten)]` without a container prefix: the field's attributes go in as they are.
+#[inline]
+pub fn flatten<T: SpanAttributes + ?Sized>(sink: &mut AttributeSink<'_>, value: &T) {
+    value.record_attributes(sink);
+}
+
+/// `#[span(flatten)]` under a container prefix.
+#[inline]
+pub fn flatten_under<T: SpanAttributes + ?Sized>(
+    sink: &mut AttributeSink<'_>,
+    prefix: &'static str,
+    value: &T,
+) {
+    sink.nested(prefix, |inner| value.record_attributes(inner));
+}
+
+/// The value a derived enum records: its variant name.
+#[inline]
+pub fn variant_value(name: &'static str) -> Value {
+    Value::Str(StringValue::from_static(name))
+}
+
+/// Implemented by `#[derive(SpanAttributes)]` on enums: the variant's name, recorded as
+/// `error.type` when the enum is the error of a `Result`.
+pub trait VariantName {
+    fn __traced_variant_name(&self) -> &'static str;
+}
+
+impl<T: VariantName + ?Sized> VariantName for &T {
+    fn __traced_variant_name(&self) -> &'static str {
+        (**self).__traced_variant_name()
+    }
+}
+
+/// The `error.type` of an error of type `E`: its type name, or `_OTHER` for trait objects.
+fn error_type<E: ?Sized>() -> &'static str {
+    let name = core::any::type_name::<E>();
+    if name.contains("dyn ") {
+        "_OTHER"
+    } else {
+        name
+    }
+}
+
+/// A span the expansion records the outcome on: the guard of a sync fn, or the current span
+/// inside an instrumented future.
+pub trait Target {
+    fn __traced_error(&self, description: &dyn Display, error_type: &str, event: bool);
+    fn __traced_set<V: ToValue + ?Sized>(&self, key: &'static str, value: &V);
+    fn __traced_set_all<T: SpanAttributes + ?Sized>(&self, value: &T);
+}
+
+macro_rules! target {
+    ($($ty:ty),*) => {$(
+        impl Target for $ty {
+            #[inline]
+            fn __traced_error(&self, description: &dyn Display, error_type: &str, event: bool) {
+                if !self.is_recording() {
+                    return;
+                }
+                self.record_error_parts(description, error_type);
+                if event {
+                    self.add_event(
+                        "exception",
+                        vec![
+                            KeyValue::new("exception.type", error_type.to_owned()),
+                            KeyValue::new("exception.message", description.to_string()),
+                        ],
+                    );
+                }
+            }
+            #[inline]
+            fn __traced_set<V: ToValue + ?Sized>(&self, key: &'static str, value: &V) {
+                self.set_attribute(key, value);
+            }
+            #[inline]
+            fn __traced_set_all<T: SpanAttributes + ?Sized>(&self, value: &T) {
+                self.set_attributes(value);
+            }
+        }
+    )*};
+}
+
+target!(SpanGuard, SpanRef);
+
+/// The attributes of `value`, nested under `prefix` (used for `ret` of a `SpanAttributes`).
+struct Nested<'a, T: ?Sized>(&'static str, &'a T);
+
+impl<T: SpanAttributes + ?Sized> SpanAttributes for Nested<'_, T> {
+    fn record_attributes(&self, sink: &mut AttributeSink<'_>) {
+        sink.nested(self.0, |inner| self.1.record_attributes(inner));
+    }
+}
+
+/// A value named in `attrs(..)` or a derived field: recorded typed through `ToValue`, or
+/// flattened under its key through `SpanAttributes`.
+pub struct Capture<'a, T: ?Sized>(pub &'a T);
+
+/// The capture traits, imported by expansions with a glob.
+pub mod capture {
+    use super::{AttributeSink, Capture, SpanAttributes, ToValue};
+
+    /// First choice: a `ToValue`, recorded typed.
+    pub trait CaptureValue {
+        fn __traced_capture(&self, key: &'static str, sink: &mut AttributeSink<'_>);
+    }
+
+    impl<T: ToValue + ?Sized> CaptureValue for &&Capture<'_, T> {
+        #[inline]
+        fn __traced_capture(&self, key: &'static str, sink: &mut AttributeSink<'_>) {
+            sink.set(key, self.0);
+        }
+    }
+
+    /// Second choice: a `SpanAttributes`, flattened under the key.
+    pub trait CaptureAttributes {
+        fn __traced_capture(&self, key: &'static str, sink: &mut AttributeSink<'_>);
+    }
+
+    impl<T: SpanAttributes + ?Sized> CaptureAttributes for &Capture<'_, T> {
+        #[inline]
+        fn __traced_capture(&self, key: &'static str, sink: &mut AttributeSink<'_>) {
+            let value = self.0;
+            sink.nested(key, |inner| value.record_attributes(inner));
+        }
+    }
+
+    /// Neither: always selected last, and its `T: ToValue` bound fails with `ToValue`'s
+    /// diagnostic, pointing at the captured value.
+    pub trait CaptureUnsupported<T: ?Sized> {
+        fn __traced_capture(&self, key: &'static str, sink: &mut AttributeSink<'_>)
+        where
+            T: ToValue;
+    }
+
+    impl<T: ?Sized> CaptureUnsupported<T> for Capture<'_, T> {
+        #[inline]
+        fn __traced_capture(&self, key: &'static str, sink: &mut AttributeSink<'_>)
+        where
+            T: ToValue,
+        {
+            sink.set(key, self.0);
+        }
+    }
+}
+
+/// The value a function returned (or its future's output), inspected for `err` and `ret`.
+pub struct Outcome<'a, T: ?Sized>(pub &'a T);
+
+/// The outcome traits, imported by expansions with a glob.
+pub mod outcome {
+    use super::{
+        error_type, Debug, Display, Nested, Outcome, SpanAttributes, Target, ToValue, VariantName,
+    };
+
+    // `err`: Display description. Levels: variant-naming error, displayable error, any error,
+    // not a `Result`.
+
+    pub trait ErrVariant {
+        fn __traced_record_err<S: Target>(&self, span: &S, event: bool);
+    }
+    impl<T, E: Display + VariantName> ErrVariant for &&&Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_err<S: Target>(&self, span: &S, event: bool) {
+            if let Err(e) = self.0 {
+                span.__traced_error(e, e.__traced_variant_name(), event);
+            }
+        }
+    }
+
+    pub trait ErrDisplay {
+        fn __traced_record_err<S: Target>(&self, span: &S, event: bool);
+    }
+    impl<T, E: Display> ErrDisplay for &&Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_err<S: Target>(&self, span: &S, event: bool) {
+            if let Err(e) = self.0 {
+                span.__traced_error(e, error_type::<E>(), event);
+            }
+        }
+    }
+
+    pub trait ErrAny {
+        fn __traced_record_err<S: Target>(&self, span: &S, event: bool);
+    }
+    impl<T, E> ErrAny for &Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_err<S: Target>(&self, span: &S, event: bool) {
+            if self.0.is_err() {
+                let ty = error_type::<E>();
+                span.__traced_error(&ty, ty, event);
+            }
+        }
+    }
+
+    pub trait ErrNone {
+        fn __traced_record_err<S: Target>(&self, span: &S, event: bool);
+    }
+    impl<T: ?Sized> ErrNone for Outcome<'_, T> {
+        #[inline]
+        fn __traced_record_err<S: Target>(&self, _: &S, _: bool) {}
+    }
+
+    // `err(debug)`: the same levels with a Debug description.
+
+    pub trait ErrDebugVariant {
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool);
+    }
+    impl<T, E: Debug + VariantName> ErrDebugVariant for &&&Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool) {
+            if let Err(e) = self.0 {
+                span.__traced_error(&DebugDisplay(e), e.__traced_variant_name(), event);
+            }
+        }
+    }
+
+    pub trait ErrDebug {
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool);
+    }
+    impl<T, E: Debug> ErrDebug for &&Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool) {
+            if let Err(e) = self.0 {
+                span.__traced_error(&DebugDisplay(e), error_type::<E>(), event);
+            }
+        }
+    }
+
+    pub trait ErrDebugAny {
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool);
+    }
+    impl<T, E> ErrDebugAny for &Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool) {
+            if self.0.is_err() {
+                let ty = error_type::<E>();
+                span.__traced_error(&ty, ty, event);
+            }
+        }
+    }
+
+    pub trait ErrDebugNone {
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool);
+    }
+    impl<T: ?Sized> ErrDebugNone for Outcome<'_, T> {
+        #[inline]
+        fn __traced_record_err_debug<S: Target>(&self, _: &S, _: bool) {}
+    }
+
+    struct DebugDisplay<'a, T: ?Sized>(&'a T);
+    impl<T: Debug + ?Sized> Display for DebugDisplay<'_, T> {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            Debug::fmt(self.0, f)
+        }
+    }
+
+    // `ret`: the `Ok` value of a `Result`, else the value itself; typed, or flattened.
+
+    const RETURN: &str = "return";
+
+    pub trait RetOkValue {
+        fn __traced_record_ret<S: Target>(&self, span: &S);
+    }
+    impl<T: ToValue, E> RetOkValue for &&&&Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_ret<S: Target>(&self, span: &S) {
+            if let Ok(v) = self.0 {
+                span.__traced_set(RETURN, v);
+            }
+        }
+    }
+
+    pub trait RetOkAttributes {
+        fn __traced_record_ret<S: Target>(&self, span: &S);
+    }
+    impl<T: SpanAttributes, E> RetOkAttributes for &&&Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_ret<S: Target>(&self, span: &S) {
+            if let Ok(v) = self.0 {
+                span.__traced_set_all(&Nested(RETURN, v));
+            }
+        }
+    }
+
+    pub trait RetValue {
+        fn __traced_record_ret<S: Target>(&self, span: &S);
+    }
+    impl<T: ToValue + ?Sized> RetValue for &&Outcome<'_, T> {
+        #[inline]
+        fn __traced_record_ret<S: Target>(&self, span: &S) {
+            span.__traced_set(RETURN, self.0);
+        }
+    }
+
+    pub trait RetAttributes {
+        fn __traced_record_ret<S: Target>(&self, span: &S);
+    }
+    impl<T: SpanAttributes + ?Sized> RetAttributes for &Outcome<'_, T> {
+        #[inline]
+        fn __traced_record_ret<S: Target>(&self, span: &S) {
+            span.__traced_set_all(&Nested(RETURN, self.0));
+        }
+    }
+
+    /// Neither: its `T: ToValue` bound fails with `ToValue`'s diagnostic.
+    pub trait RetUnsupported<T: ?Sized> {
+        fn __traced_record_ret<S: Target>(&self, span: &S)
+        where
+            T: ToValue;
+    }
+    impl<T: ?Sized> RetUnsupported<T> for Outcome<'_, T> {
+        #[inline]
+        fn __traced_record_ret<S: Target>(&self, span: &S)
+        where
+            T: ToValue,
+        {
+            span.__traced_set(RETURN, self.0);
+        }
+    }
+
+    /// `ret(display)`: the `Ok` value of a `Result`, else the value, with `Display`.
+    pub trait RetOkDisplay {
+        fn __traced_record_ret_display<S: Target>(&self, span: &S);
+    }
+    impl<T: Display, E> RetOkDisplay for &Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_ret_display<S: Target>(&self, span: &S) {
+            if let Ok(v) = self.0 {
+                span.__traced_set(RETURN, &Formatted::display(v));
+            }
+        }
+    }
+    pub trait RetDisplay<T> {
+        fn __traced_record_ret_display<S: Target>(&self, span: &S)
+        where
+            T: Display;
+    }
+    impl<T> RetDisplay<T> for Outcome<'_, T> {
+        #[inline]
+        fn __traced_record_ret_display<S: Target>(&self, span: &S)
+        where
+            T: Display,
+        {
+            span.__traced_set(RETURN, &Formatted::display(self.0));
+        }
+    }
+
+    /// `ret(debug)`: the `Ok` value of a `Result`, else the value, with `Debug`.
+    pub trait RetOkDebug {
+        fn __traced_record_ret_debug<S: Target>(&self, span: &S);
+    }
+    impl<T: Debug, E> RetOkDebug for &Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_ret_debug<S: Target>(&self, span: &S) {
+            if let Ok(v) = self.0 {
+                span.__traced_set(RETURN, &Formatted::debug(v));
+            }
+        }
+    }
+    pub trait RetDebug<T> {
+        fn __traced_record_ret_debug<S: Target>(&self, span: &S)
+        where
+            T: Debug;
+    }
+    impl<T> RetDebug<T> for Outcome<'_, T> {
+        #[inline]
+        fn __traced_record_ret_debug<S: Target>(&self, span: &S)
+        where
+            T: Debug,
+        {
+            span.__traced_set(RETURN, &Formatted::debug(self.0));
+        }
+    }
+
+    /// Formats lazily: `to_value` runs only when the span records.
+    enum Formatted<'a> {
+        Display(&'a dyn Display),
+        Debug(&'a dyn Debug),
+    }
+    impl<'a> Formatted<'a> {
+        fn display<T: Display>(v: &'a T) -> Self {
+            Formatted::Display(v)
+        }
+        fn debug<T: Debug>(v: &'a T) -> Self {
+            Formatted::Debug(v)
+        }
+    }
+    impl ToValue for Formatted<'_> {
+        fn to_value(&self) -> super::Value {
+            let text = match self {
+                Formatted::Display(v) => v.to_string(),
+                Formatted::Debug(v) => format!("{v:?}"),
+            };
+            super::Value::Str(super::StringValue::from(text))
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Instrumenting one function body: sync, `async fn`, or a function returning a future.
+//!
+//! The signature is never touched; only the block is replaced, keeping its brace span, and
+//! the user's statements are re-emitted as they were parsed, so line numbers in panics and
+//! errors stay the user's.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::{Block, Expr, Ident, ReturnType, Signature, Stmt, Type};
+
+use crate::ast::{self, FutureTail, Options, ResolvedName, Shape};
+use crate::attr::{Format, Kind, Source};
+
+/// Generated locals: mixed-site hygiene, invisible to the user's code.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// The instrumented replacement for `block`.
+pub(crate) fn instrument(sig: &Signature, block: &Block, opts: &Options) -> Block {
+    let body = match ast::shape(sig, block) {
+        Shape::Sync => sync_body(sig, block, opts),
+        Shape::Async => async_body(sig, block, opts),
+        Shape::Future(tail) => future_body(sig, block, opts, tail),
+    };
+    let name_check = name_assertion(opts);
+    let tokens = quote!(#name_check #body);
+    Block {
+        brace_token: block.brace_token,
+        stmts: vec![Stmt::Expr(Expr::Verbatim(tokens), None)],
+    }
+}
+
+/// For `name = CONST`: `const _: () = assert_span_name(CONST);`.
+fn name_assertion(opts: &Options) -> TokenStream {
+    match &opts.name {
+        ResolvedName::Path(path) => {
+            let rt = &opts.runtime;
+            quote_spanned! {path_span(path)=>
+                const _: () = #rt::__private::assert_span_name(#path);
+            }
+        }
+        ResolvedName::Lit(..) => TokenStream::new(),
+    }
+}
+
+fn path_span(path: &syn::Path) -> Span {
+    path.segments
+        .last()
+        .map_or_else(Span::call_site, |s| s.ident.span())
+}
+
+/// `span(NAME).kind(K)`, then `.start_with(..)` / `.start_detached_with(..)`.
+fn start(opts: &Options, detached: bool) -> TokenStream {
+    let rt = &opts.runtime;
+    let name = super::name_tokens(&opts.name);
+    let kind = if opts.kind == Kind::Internal {
+        TokenStream::new()
+    } else {
+        let variant = Ident::new(opts.kind.variant(), Span::call_site());
+        quote!(.kind(#rt::__private::SpanKind::#variant))
+    };
+    let captures = captures(opts);
+    let method = match (detached, captures.is_some()) {
+        (false, false) => quote!(start()),
+        (true, false) => quote!(start_detached()),
+        (false, true) => quote!(start_with),
+        (true, true) => quote!(start_detached_with),
+    };
+    match captures {
+        None => quote!(#rt::__private::span(#name) #kind . #method),
+        Some(record) => {
+            let sink = local("__traced_sink");
+            quote! {
+                #rt::__private::span(#name) #kind . #method(|#sink| {
+                    #[allow(unused_imports)]
+                    use #rt::__private::capture::*;
+                    #record
+                })
+            }
+        }
+    }
+}
+
+/// The statements recording `attrs(..)`; `None` when there are none. They run only inside
+/// the sampled branch of `start_with`.
+fn captures(opts: &Options) -> Option<TokenStream> {
+    if opts.captures.is_empty() {
+        return None;
+    }
+    let rt = &opts.runtime;
+    let sink = local("__traced_sink");
+    let mut out = TokenStream::new();
+    for capture in &opts.captures {
+        let key = syn::LitStr::new(&capture.key, Span::call_site());
+        let value = match &capture.source {
+            Source::Arg(ident) => ident.to_token_stream(),
+            Source::Expr(expr) => expr.to_token_stream(),
+        };
+        let span = capture.value_span();
+        out.extend(match capture.format {
+            Format::Value => quote_spanned! {span=>
+                (&&&#rt::__private::Capture(&(#value))).__traced_capture(#key, #sink);
+            },
+            Format::Display => quote_spanned! {span=>
+                #rt::__private::capture_display(#sink, #key, &(#value));
+            },
+            Format::Debug => quote_spanned! {span=>
+                #rt::__private::capture_debug(#sink, #key, &(#value));
+            },
+        });
+    }
+    Some(out)
+}
+
+/// Whether the return value has to be looked at (`err` or `ret`).
+fn records_outcome(output: &ReturnType, opts: &Options) -> bool {
+    !ast::returns_nothing(output) && (opts.err.enabled || opts.ret.is_some())
+}
+
+/// The calls recording `err` / `ret` on `target` from `value`.
+fn record_outcome(opts: &Options, value: &Ident, target: &TokenStream) -> TokenStream {
+    let rt = &opts.runtime;
+    let mut out = TokenStream::new();
+    if opts.err.enabled {
+        let event = opts.err.event;
+        out.extend(if opts.err.debug {
+            quote!((&&&#rt::__private::Outcome(&#value)).__traced_record_err_debug(#target, #event);)
+        } else {
+            quote!((&&&#rt::__private::Outcome(&#value)).__traced_record_err(#target, #event);)
+        });
+    }
+    match opts.ret {
+        Some(Format::Value) => out.extend(quote!(
+            (&&&&#rt::__private::Outcome(&#value)).__traced_record_ret(#target);
+        )),
+        Some(Format::Display) => out.extend(quote!(
+            (&#rt::__private::Outcome(&#value)).__traced_record_ret_display(#target);
+        )),
+        Some(Format::Debug) => out.extend(quote!(
+            (&#rt::__private::Outcome(&#value)).__traced_record_ret_debug(#target);
+        )),
+        None => {}
+    }
+    quote! {
+        {
+            #[allow(unused_imports)]
+            use #rt::__private::outcome::*;
+            #out
+        }
+    }
+}
+
+/// The declared return type as a body annotation (`impl Trait` erased), if any.
+fn annotation(output: &ReturnType) -> Option<Type> {
+    match output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => ast::annotation_type(ty),
+    }
+}
+
+/// `if false { let x: R = loop {}; return x; }`: gives an `async` block the function's
+/// return type, so `?` and `.into()` infer as they would in the function itself.
+fn fake_return(ty: Option<&Type>) -> TokenStream {
+    let Some(ty) = ty else {
+        return TokenStream::new();
+    };
+    if ast::is_unit_or_never(ty) {
+        return TokenStream::new();
+    }
+    let fake = local("__traced_fake_return");
+    quote! {
+        #[allow(
+            unreachable_code,
+            clippy::diverging_sub_expression,
+            clippy::empty_loop,
+            clippy::let_unit_value,
+            clippy::needless_return,
+            clippy::unreachable
+        )]
+        if false {
+            let #fake: #ty = loop {};
+            return #fake;
+        }
+    }
+}
+
+fn sync_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
+    let rt = &opts.runtime;
+    let guard = local("__traced_guard");
+    let start = start(opts, false);
+    if !records_outcome(&sig.output, opts) {
+        return quote! {
+            let #guard = #start;
+            #block
+        };
+    }
+    let ret = local("__traced_ret");
+    let turbofish = match annotation(&sig.output) {
+        Some(ty) => quote!(::<#ty, _>),
+        None => TokenStream::new(),
+    };
+    let record = record_outcome(opts, &ret, &quote!(&#guard));
+    quote! {
+        let #guard = #start;
+        let #ret = #rt::__private::call_once #turbofish (move || #block);
+        #record
+        #ret
+    }
+}
+
+fn async_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
+    let rt = &opts.runtime;
+    let span = local("__traced_span");
+    let start = start(opts, true);
+    let ty = annotation(&sig.output);
+    let fake = fake_return(ty.as_ref());
+    let inner = quote!(async move { #fake #block });
+    let future = if records_outcome(&sig.output, opts) {
+        let ret = local("__traced_ret");
+        let typed = ty.as_ref().map(|t| quote!(: #t));
+        let record = record_outcome(opts, &ret, &quote!(&#rt::__private::current_span()));
+        quote! {
+            async move {
+                let #ret #typed = #inner.await;
+                #record
+                #ret
+            }
+        }
+    } else {
+        inner
+    };
+    quote! {
+        let #span = #start;
+        #rt::__private::Instrument::in_span(#future, #span).await
+    }
+}
+
+fn future_body(sig: &Signature, block: &Block, opts: &Options, tail: FutureTail) -> TokenStream {
+    let rt = &opts.runtime;
+    let span = local("__traced_span");
+    let start = start(opts, true);
+    let output_ty = match &sig.output {
+        ReturnType::Type(_, ty) => ast::future_output(ty).and_then(ast::annotation_type),
+        ReturnType::Default => None,
+    };
+    let records = opts.err.enabled || opts.ret.is_some();
+    let records = records && !output_ty.as_ref().is_some_and(ast::is_unit_or_never);
+
+    // Wraps a future expression so its output is recorded, inside the span.
+    let wrap = |future: TokenStream| -> TokenStream {
+        let future = if records {
+            let ret = local("__traced_ret");
+            let typed = output_ty.as_ref().map(|t| quote!(: #t));
+            let record = record_outcome(opts, &ret, &quote!(&#rt::__private::current_span()));
+            quote! {
+                async move {
+                    let #ret #typed = #future.await;
+                    #record
+                    #ret
+                }
+            }
+        } else {
+            future
+        };
+        quote!(#rt::__private::Instrument::in_span(#future, #span))
+    };
+
+    match tail {
+        FutureTail::AsyncBlock | FutureTail::BoxPinAsync => {
+            let mut stmts = block.stmts.clone();
+            let Some(Stmt::Expr(last, None)) = stmts.pop() else {
+                return quote!(#block);
+            };
+            let new_last = match (tail, &last) {
+                (FutureTail::AsyncBlock, Expr::Async(inner)) => {
+                    wrap(typed_async(inner, output_ty.as_ref()))
+                }
+                (_, expr) => match (ast::box_pin_async(expr), expr) {
+                    (Some(inner), Expr::Call(call)) => {
+                        let func = &call.func;
+                        let wrapped = wrap(typed_async(inner, output_ty.as_ref()));
+                        quote!(#func(#wrapped))
+                    }
+                    _ => last.to_token_stream(),
+                },
+            };
+            quote! {
+                let #span = #start;
+                #(#stmts)*
+                #new_last
+            }
+        }
+        FutureTail::ImplFuture | FutureTail::PinBoxFuture => {
+            let fut = local("__traced_future");
+            let turbofish = match annotation(&sig.output) {
+                Some(ty) => quote!(::<#ty, _>),
+                None => TokenStream::new(),
+            };
+            let wrapped = wrap(quote!(#fut));
+            let value = if tail == FutureTail::PinBoxFuture {
+                quote!(#rt::__private::Box::pin(#wrapped))
+            } else {
+                wrapped
+            };
+            quote! {
+                let #span = #start;
+                let #fut = #rt::__private::call_once #turbofish (move || #block);
+                #value
+            }
+        }
+    }
+}
+
+/// The user's async block, with a fake return edge of the known output type.
+fn typed_async(inner: &syn::ExprAsync, output: Option<&Type>) -> TokenStream {
+    let fake = fake_return(output);
+    if fake.is_empty() {
+        return inner.to_token_stream();
+    }
+    let mut inner = inner.clone();
+    inner
+        .block
+        .stmts
+        .insert(0, Stmt::Expr(Expr::Verbatim(fake), None));
+    inner.to_token_stream()
+}

@@ -1,0 +1,124 @@
+//! Procedural macros of **traced**: `#[traced]` and `#[derive(SpanAttributes)]`.
+//!
+//! Use them through `trace-core`, which re-exports both (default feature `macros`); the
+//! expansions call `trace_core::__private`, which is not public API. The documentation of
+//! every option is on [`macro@traced`] and [`SpanAttributes`](derive@SpanAttributes).
+
+#![allow(
+    clippy::single_match_else,
+    reason = "a `match` on an option reads better than `if let .. else` for the many two-way splits here"
+)]
+#![allow(
+    clippy::too_many_lines,
+    reason = "the option parser is one flat dispatch over the options"
+)]
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod name;
+mod suggest;
+mod symbol;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Instruments a function, or every method of an impl block, with a span.
+///
+/// ```
+/// use trace_macros::traced; // users write `use trace_core::traced;`
+/// # #[derive(Debug)] struct Item; #[derive(Debug)] struct Error;
+/// # impl std::fmt::Display for Error { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("e") } }
+///
+/// #[traced]                                         // span "fetch", kind internal
+/// fn fetch(id: u64) -> Result<Item, Error> {        // an `Err` is recorded automatically
+///     Ok(Item)
+/// }
+///
+/// #[traced(name = "db.query", kind = "client", attrs(user_id, table = %table, n = rows.len()))]
+/// async fn query(user_id: u64, table: &str, rows: &[u8]) -> Result<u64, Error> {
+///     Ok(rows.len() as u64)
+/// }
+/// ```
+///
+/// # Options
+///
+/// - `name = "lit"`: the span name (default: the function name, or `Type::method` for the
+///   methods of an instrumented impl block). Checked at compile time: not empty, at most 128
+///   bytes, no control characters, no leading or trailing whitespace, no `{}` placeholders.
+///   `name = SOME_CONST` takes a `&str` constant, checked by a `const` assertion.
+/// - `kind = "internal" | "server" | "client" | "producer" | "consumer"`.
+/// - `attrs(..)`: what to record. Nothing is captured unless named here. Entries:
+///   `arg` (an argument by name; typed through `ToValue`, or, when its type derives
+///   `SpanAttributes`, flattened under its name as `arg.field`), `key = expr`, dotted keys
+///   `http.route = route`, string keys `"error.type" = expr`, `key = %expr` (Display),
+///   `key = ?expr` (Debug), `%arg`, `?arg`. `None` records nothing. Keys follow OpenTelemetry
+///   naming (lowercase ASCII letters, digits, `_`, dot-separated), checked at compile time.
+///   Captures are evaluated only when the span is sampled.
+/// - `err`: on by default for functions whose return value is a `Result`, detected by type
+///   (aliases such as `io::Result<T>` work): on `Err`, status Error with the error's
+///   `Display` as description and `error.type` set to the error's type name (or its variant,
+///   when the error type derives `SpanAttributes`). `err = false` turns it off, `err(debug)`
+///   describes with `Debug`, `err(event)` also adds an `exception` event.
+/// - `ret`: records the return value (the `Ok` value of a `Result`) as `return`: typed, or
+///   `ret(display)` / `ret(debug)`.
+/// - `skip`: on a method of an instrumented impl block, leaves it uninstrumented.
+/// - `crate = path`: the path to `trace_core` for crates that re-export it.
+///
+/// # Shapes
+///
+/// Sync functions hold the span for the call. `async fn` and functions returning a future
+/// (`impl Future`, `Pin<Box<dyn Future>>`, a trailing `async move {}`, `#[async_trait]`
+/// methods) get the span around the future, entered on every poll: it covers the work, not
+/// the creation. A future dropped before completion ends its span with
+/// `span.cancelled = true`; a panic ends it with status Error and `error.type = "panic"`.
+///
+/// On an impl block, every method is instrumented; a method's own `#[traced(..)]` merges over
+/// the block's options and `#[traced(skip)]` opts it out. `const fn` methods are left alone.
+///
+/// A sync function whose value is inspected (for `err` or `ret`) runs its body in a closure
+/// called once; if a body does not compile that way, `err = false` removes the closure.
+#[proc_macro_attribute]
+pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::traced(args.into(), &item.into()).into()
+}
+
+/// Derives `SpanAttributes`: records a struct's fields as span attributes, or an enum's
+/// variant name.
+///
+/// ```
+/// use trace_macros::SpanAttributes; // users write `use trace_core::SpanAttributes;`
+/// # #[derive(SpanAttributes)] struct ClientInfo { address: String }
+///
+/// #[derive(SpanAttributes)]
+/// #[span(prefix = "http")]
+/// struct Request {
+///     #[span(rename = "request.method")]
+///     method: String,                 // http.request.method
+///     route: String,                  // http.route
+///     #[span(redact)]
+///     authorization: String,          // http.authorization = "[REDACTED]"
+///     #[span(skip)]
+///     body: Vec<u8>,                  // not recorded
+///     #[span(flatten)]
+///     client: ClientInfo,             // http.address (its own keys, under the prefix)
+///     #[span(display)]
+///     peer: std::net::SocketAddr,     // http.peer, formatted with Display
+/// }
+/// ```
+///
+/// Container options: `prefix = "a.b"` (prepended to every key), `crate = path`. Field
+/// options: `rename = "key"`, `skip`, `redact` (records `"[REDACTED]"`, never the value),
+/// `flatten` (the field's own `SpanAttributes`, without its name), `display`, `debug`. A field
+/// without options is recorded typed through `ToValue`, or, when its type derives
+/// `SpanAttributes`, nested under its name. Keys are checked at compile time.
+///
+/// On an enum, the value is its variant name (`#[span(rename = "..")]` on a variant changes
+/// it); the enum also gets a `ToValue` implementation, so it can be captured and used as a
+/// field, and when it is the error of a `Result` returned by a `#[traced]` function, the
+/// variant name is recorded as `error.type`.
+#[proc_macro_derive(SpanAttributes, attributes(span))]
+pub fn derive_span_attributes(input: TokenStream) -> TokenStream {
+    expand::derive::derive(input.into()).into()
+}

@@ -1,0 +1,276 @@
+//! Semantic rules, checked on the parsed model. Every problem is recorded in the [`Ctxt`].
+
+use std::collections::HashSet;
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::Signature;
+
+use crate::ast::{self, ResolvedName};
+use crate::attr::{option_span, Source, TracedArgs};
+use crate::ctxt::Ctxt;
+use crate::name::{check_attribute_key, check_span_name};
+use crate::suggest::did_you_mean;
+
+/// Where the function being checked sits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// `#[traced]` directly on the function.
+    Free,
+    /// A method of a `#[traced]` impl block.
+    Method,
+}
+
+/// Checks one function against its own options.
+pub(crate) fn check_fn(
+    cx: &Ctxt,
+    sig: &Signature,
+    args: &TracedArgs,
+    name: &ResolvedName,
+    place: Place,
+) {
+    if let Some(constness) = &sig.constness {
+        cx.error_spanned_by(
+            constness,
+            "`#[traced]` cannot instrument a `const fn`: spans are created at run time; remove \
+             `const` or the attribute",
+        );
+    }
+
+    if let ResolvedName::Lit(value, span) = name {
+        if let Err(e) = check_span_name(value) {
+            cx.error_at(*span, e.message());
+        }
+    }
+
+    if args.skip.get().is_some() && place == Place::Free {
+        cx.error_at(
+            option_span(&args.skip),
+            "`skip` only opts a method out of a `#[traced]` impl block; to leave a free \
+             function uninstrumented, remove the attribute",
+        );
+    }
+
+    if args.ret.get().is_some() && ast::returns_nothing(&sig.output) {
+        cx.error_at(
+            option_span(&args.ret),
+            format!("`ret` has nothing to record: `{}` returns `()`", sig.ident),
+        );
+    }
+
+    let arguments = ast::argument_names(sig);
+    let mut seen: HashSet<String> = HashSet::new();
+    for capture in args.attrs.get().map(Vec::as_slice).unwrap_or_default() {
+        if let Source::Arg(ident) = &capture.source {
+            if !arguments.iter().any(|a| a == ident) {
+                let names: Vec<String> = arguments.iter().map(ToString::to_string).collect();
+                cx.error_spanned_by(
+                    ident,
+                    format!(
+                        "`{ident}` is not an argument of `{}`{}; to record another value write \
+                         `key = expr`",
+                        sig.ident,
+                        did_you_mean(&ident.to_string(), names.iter().map(String::as_str)),
+                    ),
+                );
+                continue;
+            }
+        }
+        if let Err(e) = check_attribute_key(&capture.key) {
+            let hint = match &capture.source {
+                Source::Arg(ident) => format!(
+                    "; give it a valid key: `{} = {ident}`",
+                    suggest_key(&capture.key)
+                ),
+                Source::Expr(_) => format!("; did you mean `{}`?", suggest_key(&capture.key)),
+            };
+            let hint = if suggest_key(&capture.key).is_empty() {
+                String::new()
+            } else {
+                hint
+            };
+            cx.error_spanned_by(
+                &capture.key_tokens,
+                format!(
+                    "invalid attribute key `{}`: {}{hint}",
+                    capture.key,
+                    e.message()
+                ),
+            );
+        } else if !seen.insert(capture.key.clone()) {
+            cx.error_spanned_by(
+                &capture.key_tokens,
+                format!("duplicate attribute key `{}` in `attrs(..)`", capture.key),
+            );
+        }
+    }
+}
+
+/// Checks the options written on an impl block itself.
+pub(crate) fn check_impl_block(cx: &Ctxt, args: &TracedArgs) {
+    if args.name.get().is_some() {
+        cx.error_at(
+            option_span(&args.name),
+            "`name` is not allowed on an impl block: each method is named `Type::method`; put \
+             `#[traced(name = \"..\")]` on the method",
+        );
+    }
+    if args.attrs.get().is_some() {
+        cx.error_at(
+            option_span(&args.attrs),
+            "`attrs` is not allowed on an impl block: methods have different arguments; put \
+             `#[traced(attrs(..))]` on the method",
+        );
+    }
+    if args.skip.get().is_some() {
+        cx.error_at(
+            option_span(&args.skip),
+            "`skip` belongs on a method inside the impl block, as `#[traced(skip)]`",
+        );
+    }
+}
+
+/// Checks options on a method that opted out with `skip`: nothing else may be set.
+pub(crate) fn check_skipped(cx: &Ctxt, args: &TracedArgs) {
+    let others: [(Option<Span>, &str); 6] = [
+        (args.name.span(), "name"),
+        (args.kind.span(), "kind"),
+        (args.attrs.span(), "attrs"),
+        (args.err.span(), "err"),
+        (args.ret.span(), "ret"),
+        (args.krate.span(), "crate"),
+    ];
+    for (span, option) in others {
+        if let Some(span) = span {
+            cx.error_at(
+                span,
+                format!(
+                    "`{option}` has no effect on a method marked `skip`: it is not instrumented"
+                ),
+            );
+        }
+    }
+}
+
+/// A key close to `key` that passes the grammar: lowercase, `-`/space to `_`, no empty parts.
+pub(crate) fn suggest_key(key: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else if c == '-' || c == ' ' {
+            out.push('_');
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    let out = out
+        .split('.')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_matches('_'))
+        .collect::<Vec<_>>()
+        .join(".");
+    if check_attribute_key(&out).is_ok() && out != key {
+        out
+    } else {
+        String::new()
+    }
+}
+
+/// For a derive: checks a key built from a field name, prefix or rename.
+pub(crate) fn check_key(cx: &Ctxt, key: &str, obj: impl ToTokens, what: &str) -> bool {
+    match check_attribute_key(key) {
+        Ok(()) => true,
+        Err(e) => {
+            let suggestion = suggest_key(key);
+            let hint = if suggestion.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean `{suggestion}`?")
+            };
+            cx.error_spanned_by(
+                obj,
+                format!("invalid {what} `{key}`: {}{hint}", e.message()),
+            );
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn errors(sig: Signature, args: proc_macro2::TokenStream) -> Vec<String> {
+        let cx = Ctxt::new();
+        let args = TracedArgs::from_tokens(&cx, args);
+        let name = ResolvedName::Lit(sig.ident.to_string(), Span::call_site());
+        let name = match args.name.get() {
+            Some(crate::attr::SpanName::Lit(l)) => ResolvedName::Lit(l.value(), l.span()),
+            _ => name,
+        };
+        check_fn(&cx, &sig, &args, &name, Place::Free);
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn accepts_valid_functions() {
+        let sig: Signature = parse_quote!(fn fetch(user_id: u64, (a, b): (u8, u8)) -> u8);
+        assert!(errors(
+            sig,
+            quote::quote!(attrs(user_id, a, http.route = b, x = %a))
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn rejects_mistakes() {
+        let sig: Signature = parse_quote!(const fn fetch(user_id: u64, userName: &str) -> u8);
+        let errs = errors(
+            sig,
+            quote::quote!(
+                name = "",
+                attrs(usr_id, userName, "A b" = 1, user_id, user_id),
+                skip,
+                ret
+            ),
+        );
+        assert_eq!(errs.len(), 7, "{errs:#?}");
+        assert!(errs[0].starts_with("`#[traced]` cannot instrument a `const fn`"));
+        assert_eq!(errs[1], "span name must not be empty");
+        assert!(errs[2].starts_with("`skip` only opts a method out"));
+        assert!(errs[3].contains("did you mean `user_id`?"), "{}", errs[3]);
+        assert!(errs[4].contains("`user_name = userName`"), "{}", errs[4]);
+        assert!(errs[5].contains("did you mean `a_b`?"), "{}", errs[5]);
+        assert_eq!(errs[6], "duplicate attribute key `user_id` in `attrs(..)`");
+    }
+
+    #[test]
+    fn ret_needs_a_value() {
+        let sig: Signature = parse_quote!(fn f());
+        assert_eq!(
+            errors(sig, quote::quote!(ret)),
+            ["`ret` has nothing to record: `f` returns `()`"]
+        );
+    }
+
+    #[test]
+    fn suggests_keys() {
+        assert_eq!(suggest_key("userId"), "user_id");
+        assert_eq!(suggest_key("HTTP.Route"), "http.route");
+        assert_eq!(suggest_key("a..b"), "a.b");
+        assert_eq!(suggest_key("ok"), "");
+        assert_eq!(suggest_key("9"), "");
+    }
+}
