@@ -1,0 +1,303 @@
+//! One export over HTTP: the request, the retry loop, reading the answer.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use trace_core::ExportError;
+use ureq::http::{HeaderName, HeaderValue, Uri};
+
+use super::proto::PartialSuccess;
+use super::retry::{self, Jitter, RetryConfig};
+use super::{json, proto, Compression, Protocol, ShutdownSignal};
+use crate::env::ConfigError;
+
+/// Largest collector answer read (a partial-success message or an error).
+const MAX_RESPONSE: u64 = 1 << 20;
+
+/// Everything needed to send a request, validated once at build time.
+#[derive(Debug)]
+pub(crate) struct HttpConfig {
+    pub(crate) endpoint: String,
+    pub(crate) protocol: Protocol,
+    pub(crate) compression: Option<Compression>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryConfig,
+    agent: ureq::Agent,
+}
+
+impl HttpConfig {
+    pub(crate) fn new(
+        endpoint: String,
+        protocol: Protocol,
+        compression: Option<Compression>,
+        headers: &[(String, String)],
+        timeout: Duration,
+        retry: RetryConfig,
+    ) -> Result<Self, ConfigError> {
+        validate_endpoint(&endpoint)?;
+        let mut parsed = Vec::with_capacity(headers.len());
+        for (name, value) in headers {
+            let header_name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                ConfigError::new(
+                    "OtlpExporterBuilder::header",
+                    name.clone(),
+                    "a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)",
+                )
+            })?;
+            let header_value = HeaderValue::from_str(value.trim()).map_err(|_| {
+                ConfigError::new(
+                    "OtlpExporterBuilder::header",
+                    format!("{name}: {value}"),
+                    "a header value of visible ASCII characters, spaces and tabs",
+                )
+            })?;
+            parsed.push((header_name, header_value));
+        }
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(concat!(
+                "OTel-OTLP-Exporter-Rust-traced/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .max_idle_connections_per_host(1)
+            .build()
+            .into();
+        Ok(Self {
+            endpoint,
+            protocol,
+            compression,
+            headers: parsed,
+            timeout,
+            retry,
+            agent,
+        })
+    }
+
+    pub(crate) fn header_names(&self) -> Vec<&str> {
+        self.headers.iter().map(|(k, _)| k.as_str()).collect()
+    }
+}
+
+fn validate_endpoint(endpoint: &str) -> Result<(), ConfigError> {
+    let err = |expected: &'static str| {
+        ConfigError::new(
+            "OtlpExporterBuilder::endpoint",
+            endpoint.to_owned(),
+            expected,
+        )
+    };
+    let uri: Uri = endpoint
+        .parse()
+        .map_err(|_| err("an http:// or https:// URL such as http://localhost:4318/v1/traces"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            if !cfg!(feature = "tls") {
+                return Err(err(
+                    "an http:// URL (https:// needs the `tls` feature of trace-exporters)",
+                ));
+            }
+        }
+        _ => {
+            return Err(err(
+                "an http:// or https:// URL such as http://localhost:4318/v1/traces",
+            ))
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(err(
+            "a URL with a host, such as http://localhost:4318/v1/traces",
+        ));
+    }
+    Ok(())
+}
+
+/// What one HTTP exchange produced.
+struct Reply {
+    status: u16,
+    retry_after: Option<String>,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+/// Sends `body` until the collector takes it, the error is final, the
+/// export timeout is spent or shutdown starts.
+pub(crate) fn send(
+    config: &HttpConfig,
+    body: &[u8],
+    shutdown: &ShutdownSignal,
+    retries: &AtomicU64,
+) -> Result<PartialSuccess, ExportError> {
+    let start = Instant::now();
+    let deadline = start + config.timeout;
+    let mut jitter = Jitter::new();
+    let mut retry_number = 0u32;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(ExportError::Timeout);
+        }
+        let (error, wait) = match send_once(config, body, remaining) {
+            Ok(reply) if (200..300).contains(&reply.status) => {
+                return Ok(read_partial_success(config.protocol, &reply.body));
+            }
+            Ok(reply) if retry::is_retryable_status(reply.status) => {
+                let hint = reply
+                    .retry_after
+                    .as_deref()
+                    .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+                (
+                    status_error(config, &reply),
+                    hint.unwrap_or_else(|| config.retry.backoff(retry_number, &mut jitter)),
+                )
+            }
+            Ok(reply) => return Err(status_error(config, &reply)),
+            Err(e) if is_retryable_error(&e) => (
+                ExportError::new(format!("OTLP export to {} failed: {e}", config.endpoint)),
+                config.retry.backoff(retry_number, &mut jitter),
+            ),
+            Err(e) => {
+                return Err(ExportError::new(format!(
+                    "OTLP export to {} failed: {e}",
+                    config.endpoint
+                )))
+            }
+        };
+        if !config.retry.is_enabled() || shutdown.is_set() {
+            return Err(error);
+        }
+        if Instant::now() + wait >= deadline {
+            return Err(ExportError::new(format!(
+                "{error} (no retry: the next attempt, in {wait:?}, would pass the export timeout of {:?})",
+                config.timeout
+            )));
+        }
+        if !shutdown.sleep(wait) {
+            return Err(ExportError::new(format!(
+                "{error} (no retry: shutting down)"
+            )));
+        }
+        retries.fetch_add(1, Ordering::Relaxed);
+        retry_number = retry_number.saturating_add(1);
+    }
+}
+
+fn send_once(config: &HttpConfig, body: &[u8], timeout: Duration) -> Result<Reply, ureq::Error> {
+    let mut request = config
+        .agent
+        .post(&config.endpoint)
+        .header("content-type", config.protocol.content_type());
+    if config.compression == Some(Compression::Gzip) {
+        request = request.header("content-encoding", "gzip");
+    }
+    for (name, value) in &config.headers {
+        request = request.header(name.clone(), value.clone());
+    }
+    let mut response = request
+        .config()
+        .timeout_global(Some(timeout))
+        .build()
+        .send(body)?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    // The answer matters only for its partial-success or error message: a
+    // body that cannot be read does not undo the status.
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_RESPONSE)
+        .read_to_vec()
+        .unwrap_or_default();
+    Ok(Reply {
+        status,
+        retry_after,
+        content_type,
+        body,
+    })
+}
+
+fn is_retryable_error(e: &ureq::Error) -> bool {
+    matches!(
+        e,
+        ureq::Error::Io(_)
+            | ureq::Error::Timeout(_)
+            | ureq::Error::HostNotFound
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::Protocol(_)
+            | ureq::Error::BodyStalled
+    )
+}
+
+fn read_partial_success(protocol: Protocol, body: &[u8]) -> PartialSuccess {
+    let parsed = match protocol {
+        Protocol::HttpProtobuf => proto::decode_partial_success(body),
+        Protocol::HttpJson => json::decode_partial_success(body),
+    };
+    parsed.unwrap_or_default()
+}
+
+fn status_error(config: &HttpConfig, reply: &Reply) -> ExportError {
+    let message = if reply.content_type.contains("protobuf") {
+        proto::decode_status_message(&reply.body)
+    } else if reply.content_type.contains("json") {
+        json::decode_status_message(&reply.body)
+    } else {
+        None
+    }
+    .or_else(|| {
+        std::str::from_utf8(&reply.body)
+            .ok()
+            .map(|s| s.trim().chars().take(200).collect::<String>())
+    })
+    .filter(|m| !m.is_empty());
+    let reason = ureq::http::StatusCode::from_u16(reply.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    ExportError::new(match message {
+        Some(m) => format!(
+            "the collector at {} answered {} {reason}: {m}",
+            config.endpoint, reply.status
+        ),
+        None => format!(
+            "the collector at {} answered {} {reason}",
+            config.endpoint, reply.status
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_validated() {
+        assert!(validate_endpoint("http://localhost:4318/v1/traces").is_ok());
+        assert!(validate_endpoint("http://127.0.0.1:1/x").is_ok());
+        for bad in [
+            "",
+            "localhost:4318",
+            "ftp://x/v1/traces",
+            "http://",
+            "not a url",
+        ] {
+            let err = validate_endpoint(bad).err();
+            assert!(err.is_some(), "{bad:?} was accepted");
+        }
+        assert_eq!(
+            validate_endpoint("https://x:4318/v1/traces").is_ok(),
+            cfg!(feature = "tls")
+        );
+    }
+}

@@ -1,0 +1,450 @@
+//! OTLP/HTTP exporter: `http/protobuf` (default) and `http/json`, optional
+//! gzip, retries with backoff, partial-success responses.
+
+pub(crate) mod json;
+pub(crate) mod model;
+pub(crate) mod proto;
+
+mod http;
+mod retry;
+
+use std::fmt;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
+
+use trace_core::{ExportError, Resource, SpanData, SpanExporter};
+
+use crate::env::ConfigError;
+
+pub use retry::RetryConfig;
+
+/// The default OTLP/HTTP traces endpoint of a collector on this machine.
+pub(crate) const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
+
+/// The default time allowed for one export, retries included (10 s, as
+/// `OTEL_EXPORTER_OTLP_TIMEOUT`).
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How the OTLP exporter encodes its requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// `http/protobuf`: binary protobuf, `Content-Type: application/x-protobuf`.
+    #[default]
+    HttpProtobuf,
+    /// `http/json`: OTLP/JSON, `Content-Type: application/json`.
+    HttpJson,
+}
+
+impl Protocol {
+    /// The `OTEL_EXPORTER_OTLP_PROTOCOL` spelling: `http/protobuf` or `http/json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::HttpProtobuf => "http/protobuf",
+            Protocol::HttpJson => "http/json",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Protocol::HttpProtobuf => "application/x-protobuf",
+            Protocol::HttpJson => "application/json",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compression of the request body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Compression {
+    /// `Content-Encoding: gzip`.
+    Gzip,
+}
+
+/// Counters of what an [`OtlpExporter`] has done since it was built.
+///
+/// Spans are counted per export call: a batch the collector took counts
+/// in `exported_spans` (minus the spans it reported as rejected, which
+/// count in `rejected_spans`); a batch that could not be delivered, after
+/// any retries, counts in `failed_spans`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OtlpStats {
+    /// Spans the collector accepted.
+    pub exported_spans: u64,
+    /// Spans in exports that failed (collector unreachable, error answer,
+    /// timeout, exporter shut down).
+    pub failed_spans: u64,
+    /// Spans the collector reported as rejected in a partial-success answer.
+    pub rejected_spans: u64,
+    /// HTTP requests sent again after a retryable failure.
+    pub retries: u64,
+}
+
+/// A handle on an [`OtlpExporter`]'s counters that stays usable after the
+/// exporter was handed to the tracer; see [`OtlpExporter::stats_handle`].
+#[derive(Clone, Debug)]
+pub struct OtlpStatsHandle(Arc<Counters>);
+
+impl OtlpStatsHandle {
+    /// The counters now.
+    pub fn stats(&self) -> OtlpStats {
+        self.0.snapshot()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    exported_spans: AtomicU64,
+    failed_spans: AtomicU64,
+    rejected_spans: AtomicU64,
+    retries: AtomicU64,
+}
+
+/// Exports spans to an OpenTelemetry collector over OTLP/HTTP.
+///
+/// Uses a blocking HTTP client on the calling thread (the batch worker's),
+/// so it needs no async runtime and cannot deadlock one. See
+/// [`OtlpExporterBuilder`] for the settings and [`RetryConfig`] for retries.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use trace_exporters::{Compression, OtlpExporter, Protocol};
+///
+/// let exporter = OtlpExporter::builder()
+///     .endpoint("http://collector.internal:4318/v1/traces")
+///     .protocol(Protocol::HttpJson)
+///     .compression(Compression::Gzip)
+///     .header("x-api-key", "secret")
+///     .timeout(Duration::from_secs(5))
+///     .build()?;
+/// let _guard = trace_core::Tracer::builder()
+///     .service_name("checkout")
+///     .exporter(exporter)
+///     .install_global();
+/// # Ok::<(), trace_exporters::ConfigError>(())
+/// ```
+pub struct OtlpExporter {
+    config: http::HttpConfig,
+    resource_proto: Vec<u8>,
+    resource_json: Vec<u8>,
+    buffers: Mutex<Buffers>,
+    counters: Arc<Counters>,
+    shutdown: Arc<ShutdownSignal>,
+}
+
+impl Counters {
+    fn snapshot(&self) -> OtlpStats {
+        OtlpStats {
+            exported_spans: self.exported_spans.load(Ordering::Relaxed),
+            failed_spans: self.failed_spans.load(Ordering::Relaxed),
+            rejected_spans: self.rejected_spans.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Buffers {
+    encoded: Vec<u8>,
+    compressed: Vec<u8>,
+}
+
+/// Lets a retry wait be cut short by `shutdown`.
+#[derive(Debug, Default)]
+pub(crate) struct ShutdownSignal {
+    flag: AtomicBool,
+    lock: Mutex<()>,
+    cond: Condvar,
+}
+
+impl ShutdownSignal {
+    pub(crate) fn is_set(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
+
+    fn set(&self) {
+        self.flag.store(true, Ordering::Release);
+        let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        self.cond.notify_all();
+    }
+
+    /// Sleeps for `wait` unless shutdown starts; returns `false` if it did.
+    pub(crate) fn sleep(&self, wait: Duration) -> bool {
+        let guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let (_guard, _) = self
+            .cond
+            .wait_timeout_while(guard, wait, |()| !self.is_set())
+            .unwrap_or_else(PoisonError::into_inner);
+        !self.is_set()
+    }
+}
+
+impl fmt::Debug for OtlpExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtlpExporter")
+            .field("endpoint", &self.config.endpoint)
+            .field("protocol", &self.config.protocol)
+            .field("compression", &self.config.compression)
+            .field("headers", &self.config.header_names())
+            .field("timeout", &self.config.timeout)
+            .field("retry", &self.config.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OtlpExporter {
+    /// Starts building an exporter (defaults: `http://localhost:4318/v1/traces`,
+    /// `http/protobuf`, no compression, a 10 s timeout, retries on).
+    pub fn builder() -> OtlpExporterBuilder {
+        OtlpExporterBuilder::default()
+    }
+
+    /// The URL spans are sent to.
+    pub fn endpoint(&self) -> &str {
+        &self.config.endpoint
+    }
+
+    /// The encoding of the requests.
+    pub fn protocol(&self) -> Protocol {
+        self.config.protocol
+    }
+
+    /// What this exporter has sent, failed to send and seen rejected.
+    pub fn stats(&self) -> OtlpStats {
+        self.counters.snapshot()
+    }
+
+    /// A handle on this exporter's counters, to keep after the exporter
+    /// was moved into the tracer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use trace_exporters::OtlpExporter;
+    ///
+    /// let exporter = OtlpExporter::builder().build()?;
+    /// let stats = exporter.stats_handle();
+    /// let guard = trace_core::Tracer::builder().exporter(exporter).install_global();
+    /// drop(guard);
+    /// assert_eq!(stats.stats().exported_spans, 0);
+    /// # Ok::<(), trace_exporters::ConfigError>(())
+    /// ```
+    pub fn stats_handle(&self) -> OtlpStatsHandle {
+        OtlpStatsHandle(Arc::clone(&self.counters))
+    }
+
+    /// Encodes `spans` as one request body in the exporter's protocol
+    /// (before compression), as it would be sent.
+    pub fn encode(&self, spans: &[SpanData]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(spans, &mut out);
+        out
+    }
+
+    fn encode_into(&self, spans: &[SpanData], out: &mut Vec<u8>) {
+        match self.config.protocol {
+            Protocol::HttpProtobuf => proto::encode_request(&self.resource_proto, spans, out),
+            Protocol::HttpJson => json::encode_request(&self.resource_json, spans, out),
+        }
+    }
+
+    fn count(counter: &AtomicU64, n: usize) {
+        counter.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+}
+
+impl SpanExporter for OtlpExporter {
+    fn export(&self, batch: &[SpanData]) -> Result<(), ExportError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if self.shutdown.is_set() {
+            Self::count(&self.counters.failed_spans, batch.len());
+            return Err(ExportError::ShutDown);
+        }
+        let mut guard = self.buffers.lock().unwrap_or_else(PoisonError::into_inner);
+        let buffers = &mut *guard;
+        buffers.encoded.clear();
+        self.encode_into(batch, &mut buffers.encoded);
+        let body: &[u8] = match self.config.compression {
+            None => &buffers.encoded,
+            Some(Compression::Gzip) => {
+                buffers.compressed.clear();
+                let mut gz = flate2::write::GzEncoder::new(
+                    std::mem::take(&mut buffers.compressed),
+                    flate2::Compression::fast(),
+                );
+                let written = gz.write_all(&buffers.encoded).and_then(|()| gz.finish());
+                match written {
+                    Ok(vec) => buffers.compressed = vec,
+                    Err(e) => {
+                        Self::count(&self.counters.failed_spans, batch.len());
+                        return Err(ExportError::new(format!("gzip compression failed: {e}")));
+                    }
+                }
+                &buffers.compressed
+            }
+        };
+        let outcome = http::send(&self.config, body, &self.shutdown, &self.counters.retries);
+        // Do not keep a buffer of an unusually large batch forever.
+        for buf in [&mut buffers.encoded, &mut buffers.compressed] {
+            if buf.capacity() > 8 << 20 {
+                *buf = Vec::new();
+            }
+        }
+        drop(guard);
+        match outcome {
+            Ok(partial) => {
+                let rejected = usize::try_from(partial.rejected_spans)
+                    .unwrap_or(usize::MAX)
+                    .min(batch.len());
+                Self::count(&self.counters.exported_spans, batch.len() - rejected);
+                if rejected > 0 {
+                    Self::count(&self.counters.rejected_spans, rejected);
+                    return Err(ExportError::Rejected {
+                        rejected: partial.rejected_spans,
+                        message: partial.error_message,
+                    });
+                }
+                Ok(())
+            }
+            Err(e) => {
+                Self::count(&self.counters.failed_spans, batch.len());
+                Err(e)
+            }
+        }
+    }
+
+    fn shutdown(&self) -> Result<(), ExportError> {
+        self.shutdown.set();
+        Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource_proto.clear();
+        proto::encode_resource(resource, &mut self.resource_proto);
+        self.resource_json.clear();
+        json::encode_resource(resource, &mut self.resource_json);
+    }
+}
+
+/// Settings of an [`OtlpExporter`]; see [`OtlpExporter::builder`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct OtlpExporterBuilder {
+    endpoint: String,
+    protocol: Protocol,
+    compression: Option<Compression>,
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+    retry: RetryConfig,
+}
+
+impl Default for OtlpExporterBuilder {
+    fn default() -> Self {
+        Self {
+            endpoint: DEFAULT_ENDPOINT.to_owned(),
+            protocol: Protocol::default(),
+            compression: None,
+            headers: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryConfig::default(),
+        }
+    }
+}
+
+impl OtlpExporterBuilder {
+    /// Sets the full URL spans are sent to, used as given (as
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), e.g.
+    /// `http://localhost:4318/v1/traces`. `https://` URLs need the crate's
+    /// `tls` feature.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = url.into();
+        self
+    }
+
+    /// Sets the encoding: [`Protocol::HttpProtobuf`] (default) or [`Protocol::HttpJson`].
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// Compresses request bodies.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = Some(compression);
+        self
+    }
+
+    /// Sets or clears compression.
+    pub fn compression_option(mut self, compression: Option<Compression>) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Adds a header to every request (e.g. an API key).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds headers to every request.
+    pub fn headers<K: Into<String>, V: Into<String>>(
+        mut self,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.headers
+            .extend(headers.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Sets the time one export may take, retries included (default 10 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy (default: [`RetryConfig::default`]).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Builds the exporter.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] when the endpoint is not an `http://` or `https://`
+    /// URL (or is `https://` without the `tls` feature), or a header name or
+    /// value is not valid in HTTP.
+    pub fn build(self) -> Result<OtlpExporter, ConfigError> {
+        let config = http::HttpConfig::new(
+            self.endpoint,
+            self.protocol,
+            self.compression,
+            &self.headers,
+            self.timeout,
+            self.retry,
+        )?;
+        let mut exporter = OtlpExporter {
+            config,
+            resource_proto: Vec::new(),
+            resource_json: Vec::new(),
+            buffers: Mutex::new(Buffers::default()),
+            counters: Arc::new(Counters::default()),
+            shutdown: Arc::new(ShutdownSignal::default()),
+        };
+        exporter.set_resource(&Resource::default());
+        Ok(exporter)
+    }
+}
