@@ -125,20 +125,20 @@ fn record_outcome(opts: &Options, value: &Ident, target: &TokenStream) -> TokenS
     if opts.err.enabled {
         let event = opts.err.event;
         out.extend(if opts.err.debug {
-            quote!((&&&#rt::__private::Outcome(&#value)).__traced_record_err_debug(#target, #event);)
+            quote!((&&&&#rt::__private::Outcome(&#value)).__traced_record_err_debug(#target, #event);)
         } else {
-            quote!((&&&#rt::__private::Outcome(&#value)).__traced_record_err(#target, #event);)
+            quote!((&&&&#rt::__private::Outcome(&#value)).__traced_record_err(#target, #event);)
         });
     }
     match opts.ret {
         Some(Format::Value) => out.extend(quote!(
-            (&&&&#rt::__private::Outcome(&#value)).__traced_record_ret(#target);
+            (&&&&&#rt::__private::Outcome(&#value)).__traced_record_ret(#target);
         )),
         Some(Format::Display) => out.extend(quote!(
-            (&#rt::__private::Outcome(&#value)).__traced_record_ret_display(#target);
+            (&&#rt::__private::Outcome(&#value)).__traced_record_ret_display(#target);
         )),
         Some(Format::Debug) => out.extend(quote!(
-            (&#rt::__private::Outcome(&#value)).__traced_record_ret_debug(#target);
+            (&&#rt::__private::Outcome(&#value)).__traced_record_ret_debug(#target);
         )),
         None => {}
     }

@@ -1,0 +1,124 @@
+//! With no tracer installed, a `#[traced]` call evaluates no capture, formats nothing and
+//! allocates nothing.
+
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use trace_core::traced;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call to `System` unchanged; it only counts allocations made by the
+// current thread, in a const-initialized thread-local without a destructor.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+static EVALUATED: AtomicUsize = AtomicUsize::new(0);
+static FORMATTED: AtomicUsize = AtomicUsize::new(0);
+
+fn expensive() -> u64 {
+    EVALUATED.fetch_add(1, Ordering::Relaxed);
+    42
+}
+
+struct Loud;
+
+impl fmt::Display for Loud {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        FORMATTED.fetch_add(1, Ordering::Relaxed);
+        f.write_str("loud")
+    }
+}
+
+impl fmt::Debug for Loud {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        FORMATTED.fetch_add(1, Ordering::Relaxed);
+        f.write_str("Loud")
+    }
+}
+
+#[traced(name = "work", kind = "server", attrs(n, e = expensive(), d = %loud, g = ?loud), ret)]
+fn work(n: u64, loud: &Loud) -> Result<u64, Loud> {
+    if n == 0 {
+        return Err(Loud);
+    }
+    Ok(n)
+}
+
+#[traced(attrs(e = expensive()), err(event))]
+async fn work_async(n: u64) -> Result<u64, Loud> {
+    if n == 0 {
+        return Err(Loud);
+    }
+    Ok(n)
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(f)
+}
+
+#[test]
+fn disabled_calls_evaluate_and_allocate_nothing() {
+    assert!(!trace_core::is_enabled());
+    // Warm up whatever the first call initializes lazily.
+    let _ = work(1, &Loud);
+    let before = allocations();
+    for n in 0..100 {
+        let _ = std::hint::black_box(work(std::hint::black_box(n), &Loud));
+    }
+    assert_eq!(
+        allocations() - before,
+        0,
+        "a disabled #[traced] call allocated"
+    );
+    assert_eq!(
+        EVALUATED.load(Ordering::Relaxed),
+        0,
+        "a capture was evaluated"
+    );
+    assert_eq!(
+        FORMATTED.load(Ordering::Relaxed),
+        0,
+        "something was formatted"
+    );
+
+    assert_eq!(block_on(work_async(3)).ok(), Some(3));
+    assert!(block_on(work_async(0)).is_err());
+    assert_eq!(
+        EVALUATED.load(Ordering::Relaxed),
+        0,
+        "a capture was evaluated"
+    );
+    assert_eq!(
+        FORMATTED.load(Ordering::Relaxed),
+        0,
+        "something was formatted"
+    );
+}
