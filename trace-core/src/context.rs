@@ -277,6 +277,8 @@ pub(crate) struct Local {
     pub(crate) stack: Vec<Entry>,
     next_token: u64,
     pub(crate) producer: Option<crate::processor::ProducerSlot>,
+    /// Emptied span records returned by the batch worker, reused by new spans.
+    pub(crate) spare: Vec<Box<SpanRecord>>,
 }
 
 impl Local {
@@ -285,6 +287,7 @@ impl Local {
             stack: Vec::new(),
             next_token: 1,
             producer: None,
+            spare: Vec::new(),
         }
     }
 

@@ -207,6 +207,27 @@ impl SpanRecord {
         tracer.on_end(self);
     }
 
+    /// Moves the finished span out, leaving an empty record to reuse.
+    pub(crate) fn take_data(&mut self) -> SpanData {
+        SpanData {
+            start_time: self.tracer.to_system_time(self.start),
+            end_time: self.tracer.to_system_time(self.end.max(self.start)),
+            name: std::mem::replace(&mut self.name, Cow::Borrowed("")),
+            kind: self.kind,
+            span_context: self.ctx.clone(),
+            parent_span_id: self.parent_span_id,
+            parent_is_remote: self.parent_is_remote,
+            attributes: std::mem::take(&mut self.attributes).into_vec(),
+            events: std::mem::take(&mut self.events),
+            links: std::mem::take(&mut self.links),
+            status: std::mem::take(&mut self.status),
+            dropped_attributes_count: self.dropped_attributes,
+            dropped_events_count: self.dropped_events,
+            dropped_links_count: self.dropped_links,
+            scope: self.tracer.scope.clone(),
+        }
+    }
+
     pub(crate) fn into_data(self: Box<Self>) -> SpanData {
         let rec = *self;
         SpanData {
@@ -426,23 +447,44 @@ impl SpanBuilder {
                 baggage: None,
             });
         }
-        let mut rec = Box::new(SpanRecord {
-            tracer,
-            name: self.name,
-            kind: self.kind,
-            ctx,
-            parent_span_id,
-            parent_is_remote,
-            start: tracer.clock.raw(),
-            end: 0,
-            attributes: AttrVec::new(),
-            events: Vec::new(),
-            links: Vec::new(),
-            status: Status::Unset,
-            dropped_attributes: 0,
-            dropped_events: 0,
-            dropped_links: 0,
-        });
+        let start = tracer.clock.raw();
+        let spare = LOCAL
+            .try_with(|l| l.try_borrow_mut().ok().and_then(|mut l| l.spare.pop()))
+            .ok()
+            .flatten();
+        let mut rec = match spare {
+            // A record the worker emptied (`take_data`): fill it in place.
+            Some(mut rec) => {
+                rec.tracer = tracer;
+                rec.name = self.name;
+                rec.kind = self.kind;
+                rec.ctx = ctx;
+                rec.parent_span_id = parent_span_id;
+                rec.parent_is_remote = parent_is_remote;
+                rec.start = start;
+                rec.dropped_attributes = 0;
+                rec.dropped_events = 0;
+                rec.dropped_links = 0;
+                rec
+            }
+            None => Box::new(SpanRecord {
+                tracer,
+                name: self.name,
+                kind: self.kind,
+                ctx,
+                parent_span_id,
+                parent_is_remote,
+                start,
+                end: 0,
+                attributes: AttrVec::new(),
+                events: Vec::new(),
+                links: Vec::new(),
+                status: Status::Unset,
+                dropped_attributes: 0,
+                dropped_events: 0,
+                dropped_links: 0,
+            }),
+        };
         {
             let mut sink = rec.sink();
             for kv in self.attributes {

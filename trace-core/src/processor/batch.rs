@@ -93,8 +93,14 @@ enum Control {
     Shutdown(Reply),
 }
 
+/// The worker's ends of one producing thread's rings: ended spans in, emptied records back.
+struct Ring {
+    spans: rtrb::Consumer<Box<SpanRecord>>,
+    recycle: rtrb::Producer<Box<SpanRecord>>,
+}
+
 struct Shared {
-    rings: Mutex<Vec<rtrb::Consumer<Box<SpanRecord>>>>,
+    rings: Mutex<Vec<Ring>>,
     control: Mutex<Vec<Control>>,
     failed: AtomicU64,
 }
@@ -103,8 +109,12 @@ struct Shared {
 pub(crate) struct ProducerSlot {
     generation: u64,
     producer: rtrb::Producer<Box<SpanRecord>>,
+    recycle: rtrb::Consumer<Box<SpanRecord>>,
     since_notify: usize,
 }
+
+/// Records kept per thread for reuse, so a sampled span allocates nothing once warm.
+const SPARE_RECORDS: usize = 32;
 
 pub(crate) struct BatchProcessor {
     shared: Arc<Shared>,
@@ -150,12 +160,21 @@ impl BatchProcessor {
                 let Ok(mut l) = l.try_borrow_mut() else {
                     return false;
                 };
+                let l = &mut *l;
                 let slot = match &mut l.producer {
                     Some(p) if p.generation == tracer.generation => p,
                     other => other.insert(self.register(tracer.generation)),
                 };
                 if slot.producer.push(rec).is_err() {
                     return false;
+                }
+                if l.spare.len() < SPARE_RECORDS / 2 {
+                    while l.spare.len() < SPARE_RECORDS {
+                        match slot.recycle.pop() {
+                            Ok(r) => l.spare.push(r),
+                            Err(_) => break,
+                        }
+                    }
                 }
                 slot.since_notify += 1;
                 if slot.since_notify >= self.config.max_export_batch_size {
@@ -169,11 +188,16 @@ impl BatchProcessor {
 
     #[cold]
     fn register(&self, generation: u64) -> ProducerSlot {
-        let (producer, consumer) = rtrb::RingBuffer::new(self.config.max_queue_size);
-        lock(&self.shared.rings).push(consumer);
+        let (producer, spans) = rtrb::RingBuffer::new(self.config.max_queue_size);
+        let (recycle_tx, recycle) = rtrb::RingBuffer::new(self.config.max_export_batch_size);
+        lock(&self.shared.rings).push(Ring {
+            spans,
+            recycle: recycle_tx,
+        });
         ProducerSlot {
             generation,
             producer,
+            recycle,
             since_notify: 0,
         }
     }
@@ -263,14 +287,18 @@ impl Worker {
         let mut rings = lock(&self.shared.rings);
         for ring in rings.iter_mut() {
             while self.batch.len() < max {
-                match ring.pop() {
-                    Ok(rec) => self.batch.push(rec.into_data()),
+                match ring.spans.pop() {
+                    Ok(mut rec) => {
+                        self.batch.push(rec.take_data());
+                        // Back to its thread for reuse; dropped if that ring is full.
+                        let _ = ring.recycle.push(rec);
+                    }
                     Err(_) => break,
                 }
             }
         }
         // A ring whose thread has exited is removed once empty.
-        rings.retain(|r| !(r.is_abandoned() && r.is_empty()));
+        rings.retain(|r| !(r.spans.is_abandoned() && r.spans.is_empty()));
         self.batch.len() >= max
     }
 

@@ -1,0 +1,371 @@
+#![allow(missing_docs)] // criterion_group! generates an undocumented fn
+//! Cost of one instrumented call, ours against the peers, in one process.
+//!
+//! `cargo bench -p benches --bench span` runs the criterion groups, then prints a summary
+//! table (median of several timed runs per case, ns per call, ratios to the bare function and
+//! to each peer) that goes into BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, Criterion};
+use trace_core::{
+    span, AlwaysOff, AlwaysOn, Context, ParentBased, SpanContext, SpanId, TraceFlags, TraceId,
+    TraceState, Tracer, TracerGuard,
+};
+use trace_exporters::NoopExporter;
+
+// ---------------------------------------------------------------- the measured function
+
+#[inline(never)]
+fn bare(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[inline(never)]
+fn ours(x: u64, s: &str) -> u64 {
+    let _g = span("work").start_with(|a| {
+        a.set("x", &x);
+        a.set("s", s);
+    });
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[fastrace::trace]
+#[inline(never)]
+fn fastrace_plain(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[inline(never)]
+fn fastrace_two(x: u64, s: &str) -> u64 {
+    let _g = fastrace::local::LocalSpan::enter_with_local_parent("work")
+        .with_properties(|| [("x", x.to_string()), ("s", s.to_owned())]);
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[tracing::instrument(skip_all, fields(x = x, s = s))]
+#[inline(never)]
+fn tracing_instrumented(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[inline(never)]
+fn otel(tracer: &opentelemetry_sdk::trace::SdkTracer, x: u64, s: &str) -> u64 {
+    use opentelemetry::trace::{Span as _, Tracer as _};
+    let mut sp = tracer.start("work");
+    #[allow(clippy::cast_possible_wrap)]
+    sp.set_attribute(opentelemetry::KeyValue::new("x", x as i64));
+    sp.set_attribute(opentelemetry::KeyValue::new("s", s.to_owned()));
+    let r = black_box(x).wrapping_add(s.len() as u64);
+    sp.end();
+    r
+}
+
+// ---------------------------------------------------------------- set-ups
+
+fn install(sampled: bool) -> TracerGuard {
+    let b = Tracer::builder().exporter(NoopExporter);
+    if sampled {
+        // The default sampler: parent-based, sampling every root.
+        b.sampler(ParentBased::new(AlwaysOn)).install_global()
+    } else {
+        b.sampler(AlwaysOff).install_global()
+    }
+}
+
+fn unsampled_parent() -> Context {
+    Context::new().with_remote_span_context(SpanContext::new(
+        TraceId::random(),
+        SpanId::random(),
+        TraceFlags::default(),
+        true,
+        TraceState::default(),
+    ))
+}
+
+#[derive(Debug)]
+struct DiscardOtel;
+impl opentelemetry_sdk::trace::SpanExporter for DiscardOtel {
+    async fn export(
+        &self,
+        _batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+}
+
+fn otel_tracer(
+    sampled: bool,
+) -> (
+    opentelemetry_sdk::trace::SdkTracerProvider,
+    opentelemetry_sdk::trace::SdkTracer,
+) {
+    use opentelemetry::trace::TracerProvider as _;
+    let sampler = if sampled {
+        opentelemetry_sdk::trace::Sampler::AlwaysOn
+    } else {
+        opentelemetry_sdk::trace::Sampler::AlwaysOff
+    };
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_sampler(sampler)
+        .with_batch_exporter(DiscardOtel)
+        .build();
+    let tracer = provider.tracer("bench");
+    (provider, tracer)
+}
+
+struct DiscardFastrace;
+impl fastrace::collector::Reporter for DiscardFastrace {
+    fn report(&mut self, spans: Vec<fastrace::collector::SpanRecord>) {
+        black_box(spans);
+    }
+}
+
+/// Runs `f` `n` times under a fastrace root span, in chunks so the root's buffer stays small.
+fn under_fastrace_root(n: u64, f: impl Fn(u64)) {
+    use fastrace::prelude::*;
+    let mut done = 0;
+    while done < n {
+        let root = Span::root("root", SpanContext::random());
+        let _g = root.set_local_parent();
+        let end = (done + 256).min(n);
+        for i in done..end {
+            f(i);
+        }
+        done = end;
+    }
+}
+
+fn tracing_dispatch() -> tracing::Dispatch {
+    use tracing_subscriber::layer::SubscriberExt;
+    struct NoopLayer;
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for NoopLayer {}
+    tracing::Dispatch::new(tracing_subscriber::registry().with(NoopLayer))
+}
+
+// ---------------------------------------------------------------- criterion groups
+
+fn benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("span");
+    g.bench_function("bare", |b| {
+        b.iter(|| bare(black_box(7), black_box("hello")))
+    });
+    g.bench_function("traced/disabled", |b| {
+        b.iter(|| ours(black_box(7), black_box("hello")))
+    });
+    {
+        let guard = install(false);
+        g.bench_function("traced/unsampled-always-off", |b| {
+            b.iter(|| ours(black_box(7), black_box("hello")))
+        });
+        drop(guard);
+    }
+    {
+        let guard = install(true);
+        let _cx = unsampled_parent().attach();
+        g.bench_function("traced/unsampled-parent", |b| {
+            b.iter(|| ours(black_box(7), black_box("hello")))
+        });
+        drop(_cx);
+        g.bench_function("traced/sampled-2-attrs", |b| {
+            b.iter(|| ours(black_box(7), black_box("hello")))
+        });
+        drop(guard);
+    }
+    fastrace::set_reporter(DiscardFastrace, fastrace::collector::Config::default());
+    g.bench_function("fastrace/sampled-0-props", |b| {
+        b.iter_custom(|n| {
+            let t = Instant::now();
+            under_fastrace_root(n, |i| {
+                black_box(fastrace_plain(black_box(i), black_box("hello")));
+            });
+            t.elapsed()
+        });
+    });
+    g.bench_function("fastrace/sampled-2-props", |b| {
+        b.iter_custom(|n| {
+            let t = Instant::now();
+            under_fastrace_root(n, |i| {
+                black_box(fastrace_two(black_box(i), black_box("hello")));
+            });
+            t.elapsed()
+        });
+    });
+    let dispatch = tracing_dispatch();
+    tracing::dispatcher::with_default(&dispatch, || {
+        g.bench_function("tracing/registry-noop-layer", |b| {
+            b.iter(|| tracing_instrumented(black_box(7), black_box("hello")));
+        });
+    });
+    for sampled in [true, false] {
+        let (provider, tracer) = otel_tracer(sampled);
+        let name = if sampled {
+            "otel-sdk/sampled-2-attrs"
+        } else {
+            "otel-sdk/always-off"
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| otel(&tracer, black_box(7), black_box("hello")))
+        });
+        let _ = provider.shutdown();
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = group;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30);
+    targets = benches
+}
+
+// ---------------------------------------------------------------- summary table
+
+/// Median ns per call over `runs` timed runs of `n` calls.
+fn time_ns(n: u64, runs: usize, f: &dyn Fn(u64)) -> f64 {
+    f(n / 10); // warm up
+    let mut samples: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f(n);
+            #[allow(clippy::cast_precision_loss)]
+            let per = t.elapsed().as_nanos() as f64 / n as f64;
+            per
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[runs / 2]
+}
+
+fn loop_ours(n: u64) {
+    for i in 0..n {
+        black_box(ours(black_box(i), black_box("hello")));
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn summary() {
+    const N: u64 = 2_000_000;
+    const RUNS: usize = 7;
+    let mut rows: Vec<(&str, f64)> = Vec::new();
+    rows.push((
+        "bare function",
+        time_ns(N, RUNS, &|n| {
+            for i in 0..n {
+                black_box(bare(black_box(i), black_box("hello")));
+            }
+        }),
+    ));
+    rows.push(("traced: disabled (no tracer)", time_ns(N, RUNS, &loop_ours)));
+    {
+        let guard = install(false);
+        rows.push((
+            "traced: unsampled (AlwaysOff)",
+            time_ns(N, RUNS, &loop_ours),
+        ));
+        drop(guard);
+    }
+    let sampled;
+    {
+        let guard = install(true);
+        {
+            let _cx = unsampled_parent().attach();
+            rows.push((
+                "traced: unsampled (non-sampled parent)",
+                time_ns(N, RUNS, &loop_ours),
+            ));
+        }
+        sampled = time_ns(N, RUNS, &loop_ours);
+        rows.push(("traced: sampled, 2 attributes, batch pipeline", sampled));
+        // Two threads producing at once: per-span wall time across both.
+        let two = time_ns(N, RUNS, &|n| {
+            let half = n / 2;
+            let a = std::thread::spawn(move || loop_ours(half));
+            let b = std::thread::spawn(move || loop_ours(half));
+            let _ = a.join();
+            let _ = b.join();
+        });
+        rows.push(("traced: sampled, 2 threads (wall ns per span)", two));
+        println!("two-thread throughput = {:.2}x one thread", sampled / two);
+        drop(guard);
+    }
+    fastrace::set_reporter(DiscardFastrace, fastrace::collector::Config::default());
+    rows.push((
+        "fastrace #[trace], no properties",
+        time_ns(N, RUNS, &|n| {
+            under_fastrace_root(n, |i| {
+                black_box(fastrace_plain(black_box(i), black_box("hello")));
+            });
+        }),
+    ));
+    rows.push((
+        "fastrace, 2 properties",
+        time_ns(N, RUNS, &|n| {
+            under_fastrace_root(n, |i| {
+                black_box(fastrace_two(black_box(i), black_box("hello")));
+            });
+        }),
+    ));
+    let dispatch = tracing_dispatch();
+    rows.push((
+        "tracing #[instrument], registry + no-op layer",
+        tracing::dispatcher::with_default(&dispatch, || {
+            time_ns(N / 4, RUNS, &|n| {
+                for i in 0..n {
+                    black_box(tracing_instrumented(black_box(i), black_box("hello")));
+                }
+            })
+        }),
+    ));
+    for sampled in [true, false] {
+        let (provider, tracer) = otel_tracer(sampled);
+        let label = if sampled {
+            "opentelemetry_sdk, sampled, 2 attributes, batch"
+        } else {
+            "opentelemetry_sdk, AlwaysOff"
+        };
+        rows.push((
+            label,
+            time_ns(N / 4, RUNS, &|n| {
+                for i in 0..n {
+                    black_box(otel(&tracer, black_box(i), black_box("hello")));
+                }
+            }),
+        ));
+        let _ = provider.shutdown();
+    }
+    let bare_ns = rows[0].1;
+    println!("\n| case | ns/call | x bare | ours sampled / this |");
+    println!("|---|---:|---:|---:|");
+    for (name, ns) in &rows {
+        println!(
+            "| {name} | {ns:.1} | {:.2} | {:.2} |",
+            ns / bare_ns,
+            sampled / ns
+        );
+    }
+}
+
+fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if filter.iter().any(|a| a == "profile-sampled") {
+        // For `valgrind --tool=callgrind`: the sampled path alone.
+        let guard = install(true);
+        loop_ours(200_000);
+        drop(guard);
+        return;
+    }
+    if filter.iter().any(|a| a == "summary") {
+        summary();
+        return;
+    }
+    group();
+    Criterion::default().configure_from_args().final_summary();
+    summary();
+}
