@@ -1,0 +1,201 @@
+//! Two services, one trace: a frontend and a backend, each an axum server with
+//! `trace_http::ServerLayer` on its own 127.0.0.1 listener, talking over real HTTP with
+//! `reqwest` and `send_traced`. A checkout request enters the frontend, which asks the
+//! backend; the W3C `traceparent` and `baggage` headers carry the trace (and a `customer`
+//! baggage entry) across, and the whole trace is printed as one tree, with attributes
+//! as the HTTP semantic conventions name them.
+//!
+//! Run it with `cargo run -p examples --example two_services`. It exits with an error if the
+//! spans do not form one connected trace.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use trace_core::propagation::{Baggage, current_baggage};
+use trace_core::{Context, Instrument, Tracer, span, traced};
+use trace_exporters::InMemoryExporter;
+use trace_http::{RequestBuilderExt, ServerLayer};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The backend's internal work: a span of its own, under the backend's server span.
+#[traced(attrs(item))]
+fn count_stock(item: u32) -> u32 {
+    item % 7 + 1
+}
+
+/// Backend: `GET /inventory/{item}`.
+async fn inventory(Path(item): Path<u32>) -> String {
+    // The baggage set by the original caller arrived through the frontend.
+    let customer = current_baggage()
+        .get("customer")
+        .unwrap_or("unknown")
+        .to_owned();
+    format!("{} in stock for {customer}", count_stock(item))
+}
+
+#[derive(Clone)]
+struct Frontend {
+    client: reqwest::Client,
+    backend: SocketAddr,
+}
+
+/// Frontend: `GET /orders/{id}` asks the backend for stock.
+async fn order(State(front): State<Frontend>, Path(id): Path<u32>) -> Result<String, StatusCode> {
+    let stock = front
+        .client
+        .get(format!("http://{}/inventory/{id}", front.backend))
+        .send_traced()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|_| StatusCode::BAD_GATEWAY)?
+        .text()
+        .await
+        .map_err(|_| StatusCode::BAD_GATEWAY)?;
+    Ok(format!("order {id}: {stock}"))
+}
+
+async fn serve(app: Router) -> Result<SocketAddr, Error> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            eprintln!("two_services: server stopped: {error}");
+        }
+    });
+    Ok(addr)
+}
+
+/// Prints `spans` as one indented tree, following remote parents too (each process's
+/// exporter would see only its own part; here both services share one exporter).
+fn print_tree(spans: &[trace_core::SpanData]) {
+    fn walk(spans: &[trace_core::SpanData], span: &trace_core::SpanData, depth: usize) {
+        let duration = span
+            .end_time
+            .duration_since(span.start_time)
+            .unwrap_or_default();
+        let hop = if span.parent_is_remote {
+            "  <- over HTTP"
+        } else {
+            ""
+        };
+        let attributes: Vec<String> = span
+            .attributes
+            .iter()
+            .filter(|kv| {
+                matches!(
+                    &*kv.key,
+                    "url.full" | "http.route" | "http.response.status_code" | "item"
+                )
+            })
+            .map(|kv| format!("{}={}", kv.key, kv.value))
+            .collect();
+        println!(
+            "{:indent$}{} [{}] {duration:?} {}{hop}",
+            "",
+            span.name,
+            span.kind.as_str(),
+            attributes.join(" "),
+            indent = depth * 2
+        );
+        let mut children: Vec<_> = spans
+            .iter()
+            .filter(|c| c.parent_span_id == Some(span.span_context.span_id))
+            .collect();
+        children.sort_by_key(|c| c.start_time);
+        for child in children {
+            walk(spans, child, depth + 1);
+        }
+    }
+    for root in spans.iter().filter(|s| s.parent_span_id.is_none()) {
+        println!("trace {}", root.span_context.trace_id);
+        walk(spans, root, 1);
+    }
+}
+
+/// Checks that `spans` form one trace with a single root and no dangling parent.
+fn check_one_trace(spans: &[trace_core::SpanData]) -> Result<(), Error> {
+    let traces: HashSet<_> = spans.iter().map(|s| s.span_context.trace_id).collect();
+    if traces.len() != 1 {
+        return Err(format!("expected one trace, found {}", traces.len()).into());
+    }
+    let ids: HashSet<_> = spans.iter().map(|s| s.span_context.span_id).collect();
+    let roots = spans.iter().filter(|s| s.parent_span_id.is_none()).count();
+    let dangling = spans
+        .iter()
+        .filter(|s| s.parent_span_id.is_some_and(|p| !ids.contains(&p)))
+        .count();
+    if roots != 1 || dangling != 0 {
+        return Err(format!("{roots} roots and {dangling} spans with a missing parent").into());
+    }
+    Ok(())
+}
+
+async fn run() -> Result<(), Error> {
+    let exporter = InMemoryExporter::new();
+    let guard = Tracer::builder()
+        .service_name("two_services")
+        .simple_exporter(exporter.clone())
+        .install_global();
+    let client = reqwest::Client::new();
+
+    let backend = serve(
+        Router::new()
+            .route("/inventory/{item}", get(inventory))
+            .layer(ServerLayer::new()),
+    )
+    .await?;
+    let frontend = serve(
+        Router::new()
+            .route("/orders/{id}", get(order))
+            .with_state(Frontend {
+                client: client.clone(),
+                backend,
+            })
+            .layer(ServerLayer::new()),
+    )
+    .await?;
+
+    // The user's side: a root span and a baggage entry for everything downstream.
+    let context = Context::current().with_baggage(Baggage::new().with("customer", "acme"));
+    let reply = async {
+        client
+            .get(format!("http://{frontend}/orders/42"))
+            .send_traced()
+            .await?
+            .error_for_status()?
+            .text()
+            .await
+    }
+    .in_span(span("checkout").start_detached())
+    .in_context(context)
+    .await?;
+    println!("reply: {reply}");
+
+    guard.force_flush()?;
+    let spans = exporter.spans();
+    print_tree(&spans);
+    check_one_trace(&spans)?;
+    println!(
+        "one trace, {} spans, across {frontend} and {backend}",
+        spans.len()
+    );
+    guard.shutdown()?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("two_services: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
