@@ -64,14 +64,15 @@ pub(crate) fn check_fn(
         if let Source::Arg(ident) = &capture.source {
             if !arguments.iter().any(|a| a == ident) {
                 let names: Vec<String> = arguments.iter().map(ToString::to_string).collect();
+                let suggestion = did_you_mean(&ident.to_string(), names.iter().map(String::as_str));
+                let hint = if suggestion.is_empty() {
+                    String::from("; to record another value write `key = expr`")
+                } else {
+                    suggestion
+                };
                 cx.error_spanned_by(
                     ident,
-                    format!(
-                        "`{ident}` is not an argument of `{}`{}; to record another value write \
-                         `key = expr`",
-                        sig.ident,
-                        did_you_mean(&ident.to_string(), names.iter().map(String::as_str)),
-                    ),
+                    format!("`{ident}` is not an argument of `{}`{hint}", sig.ident),
                 );
                 continue;
             }

@@ -119,7 +119,12 @@ fn records_outcome(output: &ReturnType, opts: &Options) -> bool {
 }
 
 /// The calls recording `err` / `ret` on `target` from `value`.
-fn record_outcome(opts: &Options, value: &Ident, target: &TokenStream) -> TokenStream {
+fn record_outcome(
+    opts: &Options,
+    value: &Ident,
+    target: &TokenStream,
+    ret_span: Span,
+) -> TokenStream {
     let rt = &opts.runtime;
     let mut out = TokenStream::new();
     if opts.err.enabled {
@@ -131,13 +136,13 @@ fn record_outcome(opts: &Options, value: &Ident, target: &TokenStream) -> TokenS
         });
     }
     match opts.ret {
-        Some(Format::Value) => out.extend(quote!(
+        Some(Format::Value) => out.extend(quote_spanned!(ret_span=>
             (&&&&&#rt::__private::Outcome(&#value)).__traced_record_ret(#target);
         )),
-        Some(Format::Display) => out.extend(quote!(
+        Some(Format::Display) => out.extend(quote_spanned!(ret_span=>
             (&&#rt::__private::Outcome(&#value)).__traced_record_ret_display(#target);
         )),
-        Some(Format::Debug) => out.extend(quote!(
+        Some(Format::Debug) => out.extend(quote_spanned!(ret_span=>
             (&&#rt::__private::Outcome(&#value)).__traced_record_ret_debug(#target);
         )),
         None => {}
@@ -148,6 +153,14 @@ fn record_outcome(opts: &Options, value: &Ident, target: &TokenStream) -> TokenS
             use #rt::__private::outcome::*;
             #out
         }
+    }
+}
+
+/// Where errors about the return value point: the declared return type.
+fn output_span(output: &ReturnType) -> Span {
+    match output {
+        ReturnType::Default => Span::call_site(),
+        ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
     }
 }
 
@@ -200,7 +213,7 @@ fn sync_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
         Some(ty) => quote!(::<#ty, _>),
         None => TokenStream::new(),
     };
-    let record = record_outcome(opts, &ret, &quote!(&#guard));
+    let record = record_outcome(opts, &ret, &quote!(&#guard), output_span(&sig.output));
     quote! {
         let #guard = #start;
         let #ret = #rt::__private::call_once #turbofish (move || #block);
@@ -219,7 +232,12 @@ fn async_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
     let future = if records_outcome(&sig.output, opts) {
         let ret = local("__traced_ret");
         let typed = ty.as_ref().map(|t| quote!(: #t));
-        let record = record_outcome(opts, &ret, &quote!(&#rt::__private::current_span()));
+        let record = record_outcome(
+            opts,
+            &ret,
+            &quote!(&#rt::__private::current_span()),
+            output_span(&sig.output),
+        );
         quote! {
             async move {
                 let #ret #typed = #inner.await;
@@ -252,7 +270,12 @@ fn future_body(sig: &Signature, block: &Block, opts: &Options, tail: FutureTail)
         let future = if records {
             let ret = local("__traced_ret");
             let typed = output_ty.as_ref().map(|t| quote!(: #t));
-            let record = record_outcome(opts, &ret, &quote!(&#rt::__private::current_span()));
+            let record = record_outcome(
+                opts,
+                &ret,
+                &quote!(&#rt::__private::current_span()),
+                output_span(&sig.output),
+            );
             quote! {
                 async move {
                     let #ret #typed = #future.await;

@@ -75,10 +75,26 @@ pub(crate) fn traced(args: TokenStream, item: &TokenStream) -> TokenStream {
 }
 
 fn not_a_function(cx: &Ctxt, item: &impl ToTokens) {
-    let first = item.to_token_stream().into_iter().find(|tt| {
-        !matches!(tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == '#')
-            && !matches!(tt, proc_macro2::TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Bracket)
-    });
+    use proc_macro2::{Delimiter, TokenTree};
+    // Point at the item's keyword: skip attributes (`#` + `[..]`) and the visibility.
+    let mut tokens = item.to_token_stream().into_iter().peekable();
+    let mut first = None;
+    while let Some(tt) = tokens.next() {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == '#' => {}
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {}
+            TokenTree::Ident(i) if i == "pub" => {
+                if matches!(tokens.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+                {
+                    tokens.next();
+                }
+            }
+            _ => {
+                first = Some(tt);
+                break;
+            }
+        }
+    }
     let msg = "`#[traced]` can only be applied to functions and impl blocks";
     match first {
         Some(tt) => cx.error_spanned_by(tt, msg),

@@ -1,0 +1,94 @@
+//! Instrumented code must compile cleanly under strict lints: `cargo clippy --all-targets`
+//! checks this file with `clippy::pedantic` denied, so any lint the expansions trigger in the
+//! user's crate fails the build.
+
+#![deny(warnings, unused_qualifications, clippy::all, clippy::pedantic)]
+
+use std::future::Future;
+
+use trace_core::{traced, SpanAttributes};
+
+#[derive(SpanAttributes, Debug, Clone, Copy)]
+enum Mode {
+    Fast,
+    Slow,
+}
+
+#[derive(SpanAttributes)]
+#[span(prefix = "app")]
+struct Config {
+    retries: u8,
+    #[span(display)]
+    name: &'static str,
+    mode: Mode,
+}
+
+#[derive(Debug)]
+struct Failure;
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("failure")
+    }
+}
+
+impl std::error::Error for Failure {}
+
+#[traced(attrs(config, n = config.retries, ?mode), ret)]
+fn sync(config: &Config, mode: Mode) -> Result<u8, Failure> {
+    if matches!(mode, Mode::Slow) {
+        return Err(Failure);
+    }
+    Ok(config.retries)
+}
+
+#[traced(kind = "client", err(event))]
+async fn asynchronous(n: u8) -> Result<u8, Failure> {
+    if n == 0 {
+        Err(Failure)
+    } else {
+        Ok(n)
+    }
+}
+
+#[traced]
+fn future(n: u8) -> impl Future<Output = u8> {
+    async move { n }
+}
+
+struct Service {
+    config: Config,
+}
+
+#[traced(kind = "server")]
+impl Service {
+    fn retries(&self) -> u8 {
+        self.config.retries
+    }
+
+    #[traced(skip)]
+    fn name(&self) -> &'static str {
+        self.config.name
+    }
+
+    fn unit(&self) {
+        let _ = self.config.mode;
+    }
+}
+
+#[test]
+fn instrumented_code_is_lint_clean() {
+    let config = Config {
+        retries: 2,
+        name: "c",
+        mode: Mode::Fast,
+    };
+    assert_eq!(sync(&config, Mode::Fast).ok(), Some(2));
+    assert!(sync(&config, Mode::Slow).is_err());
+    drop(asynchronous(1));
+    drop(future(1));
+    let service = Service { config };
+    assert_eq!(service.retries(), 2);
+    assert_eq!(service.name(), "c");
+    service.unit();
+}

@@ -1,0 +1,6 @@
+use trace_core::traced;
+
+#[traced(name = 42)]
+fn fetch() {}
+
+fn main() {}

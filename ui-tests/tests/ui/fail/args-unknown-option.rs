@@ -1,0 +1,6 @@
+use trace_core::traced;
+
+#[traced(nmae = "fetch")]
+fn fetch() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use trace_core::traced;
+
+#[traced(attrs("http..route" = route))]
+fn fetch(route: &str) {
+    let _ = route;
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use trace_core::SpanAttributes;
+
+#[derive(SpanAttributes)]
+struct Pair(u32, u32);
+
+fn main() {}

@@ -1,0 +1,9 @@
+use trace_core::SpanAttributes;
+
+#[derive(SpanAttributes)]
+enum Mode {
+    #[span(skip)]
+    Fast,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use trace_core::traced;
+
+#[traced(err = "no")]
+fn fetch() -> Result<(), String> {
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use trace_core::traced;
+
+struct Service;
+
+#[traced]
+impl Service {
+    #[traced]
+    #[traced(kind = "client")]
+    fn call(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use trace_core::traced;
+
+#[traced(kind = Server)]
+fn fetch() {}
+
+fn main() {}

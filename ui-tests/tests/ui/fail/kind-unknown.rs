@@ -1,0 +1,6 @@
+use trace_core::traced;
+
+#[traced(kind = "serve")]
+fn fetch() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use trace_core::traced;
+
+#[traced(name = "fetch ")]
+fn fetch() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use trace_core::traced;
+
+#[traced(ret)]
+fn fetch() {}
+
+fn main() {}

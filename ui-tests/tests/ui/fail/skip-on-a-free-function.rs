@@ -1,0 +1,6 @@
+use trace_core::traced;
+
+#[traced(skip)]
+fn fetch() {}
+
+fn main() {}
