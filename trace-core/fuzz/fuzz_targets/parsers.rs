@@ -7,8 +7,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use trace_core::propagation::{
-    extract, extract_baggage, format_traceparent, parse_traceparent, Baggage,
-    MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ENTRIES,
+    extract, extract_baggage, format_traceparent, parse_traceparent, Baggage, MAX_BAGGAGE_BYTES,
+    MAX_BAGGAGE_ENTRIES,
 };
 use trace_core::{SpanContext, TraceState};
 
@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
 
     if let Ok(state) = TraceState::from_header(&text) {
         assert!(state.members().len() <= 32);
-        assert_eq!(TraceState::from_header(&state.header()).as_ref(), Ok(&state));
+        assert_eq!(
+            TraceState::from_header(&state.header()).as_ref(),
+            Ok(&state)
+        );
     }
 
     let baggage = Baggage::from_header(&text);
