@@ -23,6 +23,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub received: Instant,
+    /// Which TCP connection carried it (0 for the first accepted).
+    pub connection: usize,
 }
 
 impl Request {
@@ -128,6 +130,7 @@ impl Server {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let count = Arc::new(AtomicUsize::new(0));
+        let connections = AtomicUsize::new(0);
         let accept = {
             let requests = Arc::clone(&requests);
             let stop = Arc::clone(&stop);
@@ -139,8 +142,9 @@ impl Server {
                             let script = Arc::clone(&script);
                             let stop = Arc::clone(&stop);
                             let count = Arc::clone(&count);
+                            let connection = connections.fetch_add(1, Ordering::SeqCst);
                             thread::spawn(move || {
-                                handle(stream, &requests, &*script, &stop, &count);
+                                handle(stream, connection, &requests, &*script, &stop, &count);
                             });
                         }
                         Err(_) => thread::sleep(Duration::from_millis(5)),
@@ -183,6 +187,7 @@ impl Drop for Server {
 
 fn handle(
     stream: TcpStream,
+    connection: usize,
     requests: &Mutex<Vec<Request>>,
     script: &Script,
     stop: &AtomicBool,
@@ -194,16 +199,18 @@ fn handle(
     };
     let mut reader = BufReader::new(stream);
     loop {
-        let Some(request) = read_request(&mut reader, stop) else {
+        let Some(mut request) = read_request(&mut reader, stop) else {
             let _ = writer.shutdown(Shutdown::Both);
             return;
         };
+        request.connection = connection;
         let n = count.fetch_add(1, Ordering::SeqCst);
-        let reply = script(n, &request);
+        // Recorded before the script runs, so a hanging script's request is seen.
         requests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(request);
+            .push(request.clone());
+        let reply = script(n, &request);
         // Sleep in small steps so a stopping server does not hang the test.
         let until = Instant::now() + reply.delay;
         while Instant::now() < until && !stop.load(Ordering::Acquire) {
@@ -292,6 +299,7 @@ fn read_request(reader: &mut BufReader<TcpStream>, stop: &AtomicBool) -> Option<
         headers,
         body,
         received,
+        connection: 0,
     })
 }
 
