@@ -354,12 +354,22 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    if filter.iter().any(|a| a == "profile-sampled") {
-        // For `valgrind --tool=callgrind`: the sampled path alone.
-        let guard = install(true);
-        loop_ours(200_000);
-        drop(guard);
-        return;
+    // For `valgrind --tool=callgrind`: one path alone, 200k calls.
+    for (arg, tracer) in [
+        ("profile-sampled", Some(true)),
+        ("profile-unsampled", Some(false)),
+        ("profile-disabled", None),
+    ] {
+        if filter.iter().any(|a| a == arg) {
+            let guard = tracer.map(install);
+            let _cx = filter
+                .iter()
+                .any(|a| a == "parent")
+                .then(|| unsampled_parent().attach());
+            loop_ours(200_000);
+            drop(guard);
+            return;
+        }
     }
     if filter.iter().any(|a| a == "summary") {
         summary();

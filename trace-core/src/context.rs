@@ -345,6 +345,7 @@ thread_local! {
 }
 
 /// Pushes onto this thread's stack; returns the token (0 when the thread is shutting down).
+#[inline]
 pub(crate) fn push(slot: Slot) -> u64 {
     LOCAL
         .try_with(|l| l.try_borrow_mut().map(|mut l| l.push(slot)).unwrap_or(0))
@@ -352,6 +353,7 @@ pub(crate) fn push(slot: Slot) -> u64 {
 }
 
 /// Removes an entry from this thread's stack.
+#[inline]
 pub(crate) fn take(token: u64) -> Option<Slot> {
     if token == 0 {
         return None;

@@ -305,9 +305,7 @@ pub fn span(name: impl Into<Cow<'static, str>>) -> SpanBuilder {
     SpanBuilder {
         name: name.into(),
         kind: SpanKind::Internal,
-        parent: ParentChoice::Current,
-        attributes: Vec::new(),
-        links: Vec::new(),
+        extras: None,
     }
 }
 
@@ -317,9 +315,27 @@ pub fn span(name: impl Into<Cow<'static, str>>) -> SpanBuilder {
 pub struct SpanBuilder {
     name: Cow<'static, str>,
     kind: SpanKind,
+    /// What few spans set: boxed so the common builder is three words.
+    extras: Option<Box<Extras>>,
+}
+
+#[derive(Debug)]
+struct Extras {
     parent: ParentChoice,
     attributes: Vec<KeyValue>,
     links: Vec<Link>,
+}
+
+impl SpanBuilder {
+    fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(|| {
+            Box::new(Extras {
+                parent: ParentChoice::Current,
+                attributes: Vec::new(),
+                links: Vec::new(),
+            })
+        })
+    }
 }
 
 impl SpanBuilder {
@@ -332,26 +348,26 @@ impl SpanBuilder {
 
     /// Adds an attribute; these are visible to the sampler.
     pub fn attribute(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Self {
-        self.attributes.push(KeyValue::new(key, value));
+        self.extras().attributes.push(KeyValue::new(key, value));
         self
     }
 
     /// Uses `parent` (e.g. extracted from a request) instead of the current span. An invalid
     /// context makes the span a root.
     pub fn parent(mut self, parent: SpanContext) -> Self {
-        self.parent = ParentChoice::Explicit(parent);
+        self.extras().parent = ParentChoice::Explicit(parent);
         self
     }
 
     /// Makes the span the root of a new trace, whatever is current.
     pub fn no_parent(mut self) -> Self {
-        self.parent = ParentChoice::Root;
+        self.extras().parent = ParentChoice::Root;
         self
     }
 
     /// Links the span to another span.
     pub fn link(mut self, span_context: SpanContext) -> Self {
-        self.links.push(Link::new(span_context));
+        self.extras().links.push(Link::new(span_context));
         self
     }
 
@@ -361,7 +377,7 @@ impl SpanBuilder {
         span_context: SpanContext,
         attributes: Vec<KeyValue>,
     ) -> Self {
-        self.links.push(Link {
+        self.extras().links.push(Link {
             span_context,
             attributes,
             dropped_attributes_count: 0,
@@ -382,9 +398,9 @@ impl SpanBuilder {
         let Some(tracer) = tracer::global() else {
             return SpanGuard::noop();
         };
-        let slot = self.build(tracer, record);
+        let token = self.build(tracer, record, true).map_or(0, context::push);
         SpanGuard {
-            token: context::push(slot),
+            token,
             _not_send: PhantomData,
         }
     }
@@ -401,17 +417,24 @@ impl SpanBuilder {
             return Span::noop();
         };
         Span {
-            slot: RefCell::new(Some(self.build(tracer, record))),
+            slot: RefCell::new(self.build(tracer, record, false)),
         }
     }
 
-    #[inline]
+    // Out of line: the disabled path (no tracer) stays a load and a branch in the caller.
+    #[inline(never)]
     fn build(
         self,
         tracer: &'static TracerInner,
         record: impl FnOnce(&mut AttributeSink<'_>),
-    ) -> Slot {
-        let parent = match self.parent {
+        entered: bool,
+    ) -> Option<Slot> {
+        let (parent, attributes, links) = match self.extras {
+            None => (ParentChoice::Current, Vec::new(), Vec::new()),
+            Some(e) => (e.parent, e.attributes, e.links),
+        };
+        let from_current = matches!(parent, ParentChoice::Current);
+        let parent = match parent {
             ParentChoice::Current => LOCAL
                 .try_with(|l| l.try_borrow().ok().and_then(|l| l.parent()))
                 .ok()
@@ -426,14 +449,19 @@ impl SpanBuilder {
             trace_id,
             &self.name,
             self.kind,
-            &self.attributes,
+            &attributes,
         );
+        let sampled = decision == SamplingDecision::RecordAndSample;
+        if !sampled && entered && from_current && parent.as_ref().is_some_and(|p| !p.is_sampled()) {
+            // Below a span that is not sampled: nothing to record and nothing new to
+            // propagate, so the current context (the parent's) simply stays current.
+            return None;
+        }
         let span_id = SpanId::random();
         let (flags, trace_state, parent_span_id, parent_is_remote) = match parent {
             Some(p) => (p.trace_flags, p.trace_state, Some(p.span_id), p.is_remote),
             None => (TraceFlags::RANDOM, TraceState::default(), None, false),
         };
-        let sampled = decision == SamplingDecision::RecordAndSample;
         let ctx = SpanContext::new(
             trace_id,
             span_id,
@@ -442,10 +470,10 @@ impl SpanBuilder {
             trace_state,
         );
         if !sampled {
-            return Slot::Context(Context {
+            return Some(Slot::Context(Context {
                 span: Some(ctx),
                 baggage: None,
-            });
+            }));
         }
         let start = tracer.clock.raw();
         let spare = LOCAL
@@ -487,15 +515,15 @@ impl SpanBuilder {
         };
         {
             let mut sink = rec.sink();
-            for kv in self.attributes {
+            for kv in attributes {
                 sink.set_value(kv.key, kv.value);
             }
             record(&mut sink);
         }
-        for link in self.links {
+        for link in links {
             rec.add_link(link);
         }
-        Slot::Span(rec)
+        Some(Slot::Span(rec))
     }
 }
 
@@ -628,10 +656,11 @@ impl SpanGuard {
 
     span_methods!();
 
-    /// The span's context (invalid when no tracer is installed).
+    /// The span's context. A span that is not recording under a parent that is not
+    /// sampled shares that parent's context; with no tracer installed it is invalid.
     pub fn span_context(&self) -> SpanContext {
         if self.token == 0 {
-            return SpanContext::empty();
+            return Context::current().span.unwrap_or_else(SpanContext::empty);
         }
         LOCAL
             .try_with(|l| {
@@ -650,8 +679,10 @@ impl SpanGuard {
 impl Drop for SpanGuard {
     #[inline]
     fn drop(&mut self) {
-        if let Some(Slot::Span(rec)) = context::take(self.token) {
-            rec.finish();
+        if self.token != 0 {
+            if let Some(Slot::Span(rec)) = context::take(self.token) {
+                rec.finish();
+            }
         }
     }
 }
