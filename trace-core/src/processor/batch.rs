@@ -6,7 +6,7 @@
 //! full or `scheduled_delay` has passed, and answers flush and shutdown requests. A full
 //! ring drops the new span and counts it: the caller never blocks.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, Thread};
@@ -103,6 +103,9 @@ struct Shared {
     rings: Mutex<Vec<Ring>>,
     control: Mutex<Vec<Control>>,
     failed: AtomicU64,
+    /// Set before every unpark: the worker does not rely on the thread's unpark token alone,
+    /// which exporter code that parks (an HTTP client waiting on a channel) can consume.
+    notified: AtomicBool,
 }
 
 /// A thread's producer end, kept in the thread-local state.
@@ -134,6 +137,7 @@ impl BatchProcessor {
             rings: Mutex::new(Vec::new()),
             control: Mutex::new(Vec::new()),
             failed: AtomicU64::new(0),
+            notified: AtomicBool::new(false),
         });
         let worker_shared = Arc::clone(&shared);
         let spawned = thread::Builder::new()
@@ -179,11 +183,16 @@ impl BatchProcessor {
                 slot.since_notify += 1;
                 if slot.since_notify >= self.config.max_export_batch_size {
                     slot.since_notify = 0;
-                    self.worker.unpark();
+                    self.wake();
                 }
                 true
             })
             .unwrap_or(false)
+    }
+
+    fn wake(&self) {
+        self.shared.notified.store(true, Ordering::Release);
+        self.worker.unpark();
     }
 
     #[cold]
@@ -205,7 +214,7 @@ impl BatchProcessor {
     fn request(&self, make: impl FnOnce(Reply) -> Control) -> Result<(), ExportError> {
         let (tx, rx) = mpsc::sync_channel(1);
         lock(&self.shared.control).push(make(tx));
-        self.worker.unpark();
+        self.wake();
         match rx.recv_timeout(self.config.export_timeout) {
             Ok(r) => r,
             Err(mpsc::RecvTimeoutError::Timeout) => Err(ExportError::Timeout),
@@ -277,7 +286,11 @@ impl Worker {
                 }
                 deadline = now + self.config.scheduled_delay;
             }
-            thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
+            let idle = !self.shared.notified.swap(false, Ordering::AcqRel)
+                && lock(&self.shared.control).is_empty();
+            if idle {
+                thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
+            }
         }
     }
 
