@@ -84,11 +84,18 @@ pub fn format_traceparent(span_context: &SpanContext) -> Option<String> {
     if !span_context.is_valid() {
         return None;
     }
-    let flags = span_context.trace_flags.bits() & KNOWN_FLAGS;
-    Some(format!(
-        "00-{:x}-{:x}-{flags:02x}",
-        span_context.trace_id, span_context.span_id
-    ))
+    let mut out = [0u8; LEN_V00];
+    out[..3].copy_from_slice(b"00-");
+    encode_hex(&span_context.trace_id.to_bytes(), &mut out[3..35]);
+    out[35] = b'-';
+    encode_hex(&span_context.span_id.to_bytes(), &mut out[36..52]);
+    out[52] = b'-';
+    encode_hex(
+        &[span_context.trace_flags.bits() & KNOWN_FLAGS],
+        &mut out[53..],
+    );
+    // Only ASCII digits and dashes were written.
+    String::from_utf8(out.to_vec()).ok()
 }
 
 /// Trims the HTTP optional whitespace (spaces and horizontal tabs) around a value.
@@ -107,6 +114,14 @@ const fn hex_digit(c: u8) -> Option<u8> {
 
 fn hex_byte(hi: u8, lo: u8) -> Option<u8> {
     Some((hex_digit(hi)? << 4) | hex_digit(lo)?)
+}
+
+fn encode_hex(src: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.chunks_exact_mut(2).zip(src) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
+    }
 }
 
 fn decode_hex(src: &[u8], out: &mut [u8]) -> Option<()> {
