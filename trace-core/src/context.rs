@@ -278,6 +278,7 @@ pub(crate) struct Local {
     next_token: u64,
     pub(crate) producer: Option<crate::processor::ProducerSlot>,
     /// Emptied span records returned by the batch worker, reused by new spans.
+    #[allow(clippy::vec_box)] // the boxes are what is reused: records move as pointers
     pub(crate) spare: Vec<Box<SpanRecord>>,
 }
 
@@ -348,7 +349,7 @@ thread_local! {
 #[inline]
 pub(crate) fn push(slot: Slot) -> u64 {
     LOCAL
-        .try_with(|l| l.try_borrow_mut().map(|mut l| l.push(slot)).unwrap_or(0))
+        .try_with(|l| l.try_borrow_mut().map_or(0, |mut l| l.push(slot)))
         .unwrap_or(0)
 }
 

@@ -805,6 +805,7 @@ pub struct SpanRef {
 }
 
 impl SpanRef {
+    #[allow(clippy::unused_self)] // the same shape as the other span types (span_methods!)
     fn with_record<R>(&self, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
         LOCAL
             .try_with(|l| match l.try_borrow_mut().ok()?.top_mut()? {

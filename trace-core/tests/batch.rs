@@ -48,7 +48,9 @@ fn shutdown_exports_every_finished_span() {
     let threads: Vec<_> = (0..3)
         .map(|_| std::thread::spawn(|| (0..300).for_each(|_| drop(span("t").start()))))
         .collect();
-    threads.into_iter().for_each(|t| t.join().unwrap());
+    for t in threads {
+        t.join().unwrap();
+    }
     guard.shutdown().unwrap();
     assert_eq!(exp.find_all("s").len(), 1500);
     assert_eq!(exp.find_all("t").len(), 900);
@@ -176,7 +178,9 @@ fn eight_threads_lose_nothing_below_the_bound() {
             })
         })
         .collect();
-    threads.into_iter().for_each(|t| t.join().unwrap());
+    for t in threads {
+        t.join().unwrap();
+    }
     assert_eq!(guard.dropped_spans(), 0);
     guard.shutdown().unwrap();
     assert_eq!(exp.find_all("outer").len(), 8 * per_thread);

@@ -176,7 +176,7 @@ impl SpanExporter for StdoutExporter {
 
     fn set_resource(&mut self, resource: &Resource) {
         match &self.mode {
-            Mode::Pretty { service, .. } => *lock(service) = resource.service_name().to_owned(),
+            Mode::Pretty { service, .. } => resource.service_name().clone_into(&mut lock(service)),
         }
     }
 }
