@@ -102,13 +102,13 @@ fn otel_tracer(
     opentelemetry_sdk::trace::SdkTracer,
 ) {
     use opentelemetry::trace::TracerProvider as _;
-    let sampler = if sampled {
+    let otel_sampler = if sampled {
         opentelemetry_sdk::trace::Sampler::AlwaysOn
     } else {
         opentelemetry_sdk::trace::Sampler::AlwaysOff
     };
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_sampler(sampler)
+        .with_sampler(otel_sampler)
         .with_batch_exporter(DiscardOtel)
         .build();
     let tracer = provider.tracer("bench");
@@ -149,27 +149,27 @@ fn tracing_dispatch() -> tracing::Dispatch {
 fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("span");
     g.bench_function("bare", |b| {
-        b.iter(|| bare(black_box(7), black_box("hello")))
+        b.iter(|| bare(black_box(7), black_box("hello")));
     });
     g.bench_function("traced/disabled", |b| {
-        b.iter(|| ours(black_box(7), black_box("hello")))
+        b.iter(|| ours(black_box(7), black_box("hello")));
     });
     {
         let guard = install(false);
         g.bench_function("traced/unsampled-always-off", |b| {
-            b.iter(|| ours(black_box(7), black_box("hello")))
+            b.iter(|| ours(black_box(7), black_box("hello")));
         });
         drop(guard);
     }
     {
         let guard = install(true);
-        let _cx = unsampled_parent().attach();
+        let attached = unsampled_parent().attach();
         g.bench_function("traced/unsampled-parent", |b| {
-            b.iter(|| ours(black_box(7), black_box("hello")))
+            b.iter(|| ours(black_box(7), black_box("hello")));
         });
-        drop(_cx);
+        drop(attached);
         g.bench_function("traced/sampled-2-attrs", |b| {
-            b.iter(|| ours(black_box(7), black_box("hello")))
+            b.iter(|| ours(black_box(7), black_box("hello")));
         });
         drop(guard);
     }
@@ -206,7 +206,7 @@ fn benches(c: &mut Criterion) {
             "otel-sdk/always-off"
         };
         g.bench_function(name, |b| {
-            b.iter(|| otel(&tracer, black_box(7), black_box("hello")))
+            b.iter(|| otel(&tracer, black_box(7), black_box("hello")));
         });
         let _ = provider.shutdown();
     }
