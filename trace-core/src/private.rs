@@ -30,6 +30,30 @@ pub use crate::instrument::{Instrument, Instrumented};
 pub use crate::span::{current_span, span, Span, SpanBuilder, SpanGuard, SpanKind, SpanRef};
 pub use crate::value::{KeyValue, StringValue, ToValue, Value};
 
+/// The attribute recorder of an expansion: a `dyn` closure, so the runtime's generic
+/// `start_with` is instantiated once, not once per instrumented function (compile time).
+pub type Record<'a> = &'a mut dyn FnMut(&mut AttributeSink<'_>);
+
+/// Starts and enters a span (sync functions). `record` runs only when the span is sampled.
+#[inline]
+pub fn start(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> SpanGuard {
+    let builder = span(name).kind(kind);
+    match record {
+        Some(record) => builder.start_with(record),
+        None => builder.start(),
+    }
+}
+
+/// Starts a span without entering it (futures). `record` runs only when the span is sampled.
+#[inline]
+pub fn start_detached(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> Span {
+    let builder = span(name).kind(kind);
+    match record {
+        Some(record) => builder.start_detached_with(record),
+        None => builder.start_detached(),
+    }
+}
+
 /// Calls `f` once. Sync bodies that return a value run inside `call_once(move || body)`, so
 /// `return` and `?` in the body land here and the value can be inspected; the turbofish
 /// carries the declared return type into the closure, and `FnOnce` lets the body return

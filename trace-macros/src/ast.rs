@@ -331,6 +331,7 @@ mod tests {
     use quote::ToTokens;
     use syn::parse_quote;
 
+    #[allow(clippy::needless_pass_by_value)]
     fn shape_of(f: syn::ItemFn) -> Shape {
         shape(&f.sig, &f.block)
     }

@@ -210,6 +210,7 @@ mod tests {
     use super::*;
     use syn::parse_quote;
 
+    #[allow(clippy::needless_pass_by_value)]
     fn errors(sig: Signature, args: proc_macro2::TokenStream) -> Vec<String> {
         let cx = Ctxt::new();
         let args = TracedArgs::from_tokens(&cx, args);

@@ -56,6 +56,26 @@ fn future(n: u8) -> impl Future<Output = u8> {
     async move { n }
 }
 
+// Single-expression bodies: the expansion must not wrap them in redundant braces
+// (`unused_braces`), whatever the shape.
+#[traced(err = false)]
+fn expression_body() -> u8 {
+    1
+}
+
+#[traced]
+fn unit_expression_body() {
+    assert_eq!(expression_body(), 1);
+}
+
+#[traced]
+async fn async_expression_body(x: u64) -> u64 {
+    x + 1
+}
+
+#[traced]
+async fn async_unit_body() {}
+
 struct Service {
     config: Config,
 }
@@ -91,4 +111,7 @@ fn instrumented_code_is_lint_clean() {
     assert_eq!(service.retries(), 2);
     assert_eq!(service.name(), "c");
     service.unit();
+    unit_expression_body();
+    drop(async_expression_body(1));
+    drop(async_unit_body());
 }

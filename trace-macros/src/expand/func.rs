@@ -9,7 +9,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::{Block, Expr, Ident, ReturnType, Signature, Stmt, Type};
 
 use crate::ast::{self, FutureTail, Options, ResolvedName, Shape};
-use crate::attr::{Format, Kind, Source};
+use crate::attr::{Format, Source};
 
 /// Generated locals: mixed-site hygiene, invisible to the user's code.
 fn local(name: &str) -> Ident {
@@ -50,36 +50,32 @@ fn path_span(path: &syn::Path) -> Span {
         .map_or_else(Span::call_site, |s| s.ident.span())
 }
 
-/// `span(NAME).kind(K)`, then `.start_with(..)` / `.start_detached_with(..)`.
+/// `start(NAME, KIND, record)` or `start_detached(..)`: non-generic runtime entry points, so
+/// each instrumented function costs the compiler one call, not a copy of the span builder.
 fn start(opts: &Options, detached: bool) -> TokenStream {
     let rt = &opts.runtime;
     let name = super::name_tokens(&opts.name);
-    let kind = if opts.kind == Kind::Internal {
-        TokenStream::new()
+    let variant = Ident::new(opts.kind.variant(), Span::call_site());
+    let kind = quote!(#rt::__private::SpanKind::#variant);
+    let function = if detached {
+        quote!(start_detached)
     } else {
-        let variant = Ident::new(opts.kind.variant(), Span::call_site());
-        quote!(.kind(#rt::__private::SpanKind::#variant))
+        quote!(start)
     };
-    let captures = captures(opts);
-    let method = match (detached, captures.is_some()) {
-        (false, false) => quote!(start()),
-        (true, false) => quote!(start_detached()),
-        (false, true) => quote!(start_with),
-        (true, true) => quote!(start_detached_with),
-    };
-    match captures {
-        None => quote!(#rt::__private::span(#name) #kind . #method),
+    let record = match captures(opts) {
+        None => quote!(#rt::__private::None),
         Some(record) => {
             let sink = local("__traced_sink");
             quote! {
-                #rt::__private::span(#name) #kind . #method(|#sink| {
+                #rt::__private::Some(&mut |#sink: &mut #rt::__private::AttributeSink<'_>| {
                     #[allow(unused_imports)]
                     use #rt::__private::capture::*;
                     #record
                 })
             }
         }
-    }
+    };
+    quote!(#rt::__private::#function(#name, #kind, #record))
 }
 
 /// The statements recording `attrs(..)`; `None` when there are none. They run only inside
@@ -203,9 +199,10 @@ fn sync_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
     let guard = local("__traced_guard");
     let start = start(opts, false);
     if !records_outcome(&sig.output, opts) {
+        let stmts = &block.stmts;
         return quote! {
             let #guard = #start;
-            #block
+            #(#stmts)*
         };
     }
     let ret = local("__traced_ret");
@@ -228,7 +225,9 @@ fn async_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
     let start = start(opts, true);
     let ty = annotation(&sig.output);
     let fake = fake_return(ty.as_ref());
-    let inner = quote!(async move { #fake #block });
+    // The statements, not the block: `async move { { expr } }` would trip `unused_braces`.
+    let stmts = &block.stmts;
+    let inner = quote!(async move { #fake #(#stmts)* });
     let future = if records_outcome(&sig.output, opts) {
         let ret = local("__traced_ret");
         let typed = ty.as_ref().map(|t| quote!(: #t));

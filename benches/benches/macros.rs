@@ -1,0 +1,263 @@
+#![allow(missing_docs)] // criterion_group! generates an undocumented fn
+//! `#[traced]` against the same span written by hand with the trace-core API, and against
+//! the bare function, with no tracer, with an unsampling tracer and with a sampling one.
+//!
+//! `cargo bench -p benches --bench macros` runs the criterion groups, then prints a summary
+//! (median of several timed runs, ns per call, and the differences that BENCHMARKS.md
+//! reports). `cargo bench -p benches --bench macros -- summary` prints only the summary.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context as TaskContext, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, Criterion};
+use trace_core::{span, traced, AlwaysOff, AlwaysOn, Instrument, Tracer, TracerGuard};
+use trace_exporters::NoopExporter;
+
+// ------------------------------------------------------------ the measured functions
+
+#[inline(never)]
+fn bare(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[traced(name = "work", attrs(x, s))]
+#[inline(never)]
+fn macro_sync(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[inline(never)]
+fn hand_sync(x: u64, s: &str) -> u64 {
+    let _guard = span("work").start_with(|a| {
+        a.set("x", &x);
+        a.set("s", s);
+    });
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[derive(Debug)]
+struct Failure;
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("failure")
+    }
+}
+
+#[inline(never)]
+fn bare_result(x: u64, s: &str) -> Result<u64, Failure> {
+    if x == u64::MAX {
+        return Err(Failure);
+    }
+    Ok(black_box(x).wrapping_add(s.len() as u64))
+}
+
+// `Result` return: the macro also checks the outcome for `Err`.
+#[traced(name = "work", attrs(x, s))]
+#[inline(never)]
+fn macro_result(x: u64, s: &str) -> Result<u64, Failure> {
+    if x == u64::MAX {
+        return Err(Failure);
+    }
+    Ok(black_box(x).wrapping_add(s.len() as u64))
+}
+
+#[inline(never)]
+fn hand_result(x: u64, s: &str) -> Result<u64, Failure> {
+    let guard = span("work").start_with(|a| {
+        a.set("x", &x);
+        a.set("s", s);
+    });
+    let result = if x == u64::MAX {
+        Err(Failure)
+    } else {
+        Ok(black_box(x).wrapping_add(s.len() as u64))
+    };
+    if let Err(e) = &result {
+        guard.record_error_parts(e, std::any::type_name::<Failure>());
+    }
+    result
+}
+
+#[allow(clippy::unused_async)] // the bare baseline of an async fn
+async fn bare_async(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[traced(name = "work", attrs(x, s))]
+async fn macro_async(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+async fn hand_async(x: u64, s: &str) -> u64 {
+    let span = span("work").start_detached_with(|a| {
+        a.set("x", &x);
+        a.set("s", s);
+    });
+    async move { black_box(x).wrapping_add(s.len() as u64) }
+        .in_span(span)
+        .await
+}
+
+/// Polls a future that completes without waiting.
+fn ready<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    let mut cx = TaskContext::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+// ------------------------------------------------------------ set-ups
+
+#[derive(Clone, Copy)]
+enum State {
+    Disabled,
+    Unsampled,
+    Sampled,
+}
+
+impl State {
+    const ALL: [State; 3] = [State::Disabled, State::Unsampled, State::Sampled];
+
+    fn name(self) -> &'static str {
+        match self {
+            State::Disabled => "disabled",
+            State::Unsampled => "unsampled",
+            State::Sampled => "sampled",
+        }
+    }
+
+    fn install(self) -> Option<TracerGuard> {
+        let builder = Tracer::builder().exporter(NoopExporter);
+        match self {
+            State::Disabled => None,
+            State::Unsampled => Some(builder.sampler(AlwaysOff).install_global()),
+            State::Sampled => Some(builder.sampler(AlwaysOn).install_global()),
+        }
+    }
+}
+
+type Case = (&'static str, fn(u64) -> u64);
+
+fn cases() -> [Case; 9] {
+    [
+        ("sync/bare", |i| bare(black_box(i), black_box("hello"))),
+        ("sync/traced", |i| {
+            macro_sync(black_box(i), black_box("hello"))
+        }),
+        ("sync/by-hand", |i| {
+            hand_sync(black_box(i), black_box("hello"))
+        }),
+        ("result/bare", |i| {
+            bare_result(black_box(i), black_box("hello")).unwrap_or(0)
+        }),
+        ("result/traced", |i| {
+            macro_result(black_box(i), black_box("hello")).unwrap_or(0)
+        }),
+        ("result/by-hand", |i| {
+            hand_result(black_box(i), black_box("hello")).unwrap_or(0)
+        }),
+        ("async/bare", |i| {
+            ready(bare_async(black_box(i), black_box("hello")))
+        }),
+        ("async/traced", |i| {
+            ready(macro_async(black_box(i), black_box("hello")))
+        }),
+        ("async/by-hand", |i| {
+            ready(hand_async(black_box(i), black_box("hello")))
+        }),
+    ]
+}
+
+// ------------------------------------------------------------ criterion groups
+
+fn benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("macros");
+    for state in State::ALL {
+        let guard = state.install();
+        for (name, f) in cases() {
+            if name.ends_with("/bare") && !matches!(state, State::Disabled) {
+                continue;
+            }
+            g.bench_function(format!("{name}/{}", state.name()), |b| {
+                b.iter(|| f(black_box(7)));
+            });
+        }
+        drop(guard);
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = group;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(30);
+    targets = benches
+}
+
+// ------------------------------------------------------------ summary
+
+/// Median over `runs` of the time per call of `f` over `n` calls, in ns.
+fn time_ns(n: u64, runs: usize, f: fn(u64) -> u64) -> f64 {
+    let mut per_call: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            for i in 0..n {
+                black_box(f(i));
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let ns = t.elapsed().as_nanos() as f64 / n as f64;
+            ns
+        })
+        .collect();
+    per_call.sort_by(f64::total_cmp);
+    per_call[runs / 2]
+}
+
+fn summary() {
+    const RUNS: usize = 9;
+    println!();
+    println!("#[traced] vs by hand vs bare (median of {RUNS} runs, ns per call)");
+    println!(
+        "{:<10} {:<10} {:>8} {:>10} {:>9} {:>12} {:>12}",
+        "shape", "tracer", "bare", "#[traced]", "by hand", "traced-hand", "traced-bare"
+    );
+    for state in State::ALL {
+        let n: u64 = match state {
+            State::Sampled => 300_000,
+            _ => 5_000_000,
+        };
+        let guard = state.install();
+        let all = cases();
+        for shape in all.chunks(3) {
+            let bare = time_ns(n, RUNS, shape[0].1);
+            let traced = time_ns(n, RUNS, shape[1].1);
+            let hand = time_ns(n, RUNS, shape[2].1);
+            let label = shape[0].0.split('/').next().unwrap_or("");
+            println!(
+                "{label:<10} {:<10} {bare:>8.2} {traced:>10.2} {hand:>9.2} {:>+12.2} {:>+12.2}",
+                state.name(),
+                traced - hand,
+                traced - bare,
+            );
+        }
+        drop(guard);
+    }
+}
+
+fn main() {
+    let only_summary = std::env::args().skip(1).any(|a| a == "summary");
+    if !only_summary {
+        group();
+        Criterion::default().configure_from_args().final_summary();
+    }
+    summary();
+}
