@@ -33,7 +33,8 @@ const KNOWN_FLAGS: u8 = 0x03;
 /// assert!(parse_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").is_none());
 /// ```
 pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
-    let v = trim_ows(value).as_bytes();
+    let value = trim_ows(value);
+    let v = value.as_bytes();
     if v.len() < LEN_V00 {
         return None;
     }
@@ -51,13 +52,11 @@ pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     if v.len() > LEN_V00 && v[LEN_V00] != b'-' {
         return None;
     }
-    let mut trace = [0u8; 16];
-    decode_hex(&v[3..35], &mut trace)?;
-    let mut span = [0u8; 8];
-    decode_hex(&v[36..52], &mut span)?;
+    // `from_hex` takes exactly the lowercase digits of the right length; `get` refuses a
+    // range that would cut a multi-byte character.
+    let trace_id = TraceId::from_hex(value.get(3..35)?)?;
+    let span_id = SpanId::from_hex(value.get(36..52)?)?;
     let flags = hex_byte(v[53], v[54])?;
-    let trace_id = TraceId::from_bytes(trace);
-    let span_id = SpanId::from_bytes(span);
     if !trace_id.is_valid() || !span_id.is_valid() {
         return None;
     }
@@ -122,13 +121,6 @@ fn encode_hex(src: &[u8], out: &mut [u8]) {
         pair[0] = DIGITS[usize::from(b >> 4)];
         pair[1] = DIGITS[usize::from(b & 0x0f)];
     }
-}
-
-fn decode_hex(src: &[u8], out: &mut [u8]) -> Option<()> {
-    for (o, pair) in out.iter_mut().zip(src.chunks_exact(2)) {
-        *o = hex_byte(pair[0], pair[1])?;
-    }
-    Some(())
 }
 
 #[cfg(test)]
