@@ -79,6 +79,34 @@ use proc_macro::TokenStream;
 ///
 /// A sync function whose value is inspected (for `err` or `ret`) runs its body in a closure
 /// called once; if a body does not compile that way, `err = false` removes the closure.
+///
+/// # What it expands to
+///
+/// About what you would write by hand with the trace-core API (the real expansion goes
+/// through hidden, non-generic entry points and picks the error recording by type):
+///
+/// ```
+/// use trace_core::{span, SpanKind};
+/// # #[derive(Debug)] struct Error;
+/// # impl std::fmt::Display for Error { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("e") } }
+/// # fn lookup(_: u64) -> Result<u64, Error> { Ok(1) }
+///
+/// // #[traced(kind = "client", attrs(id))]
+/// fn fetch(id: u64) -> Result<u64, Error> {
+///     let guard = span("fetch")
+///         .kind(SpanKind::Client)
+///         .start_with(|sink| sink.set("id", &id)); // runs only when sampled
+///     let result = (move || lookup(id))(); // the original body
+///     if let Err(e) = &result {
+///         guard.record_error_parts(e, std::any::type_name::<Error>());
+///     }
+///     result
+/// }
+/// # assert_eq!(fetch(1).ok(), Some(1));
+/// ```
+///
+/// An `async fn` keeps its signature; its body becomes a future run inside a detached span
+/// (`start_detached_with` + `Instrument::in_span`), entered on every poll.
 #[proc_macro_attribute]
 pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::traced(args.into(), &item.into()).into()
