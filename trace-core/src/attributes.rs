@@ -60,6 +60,12 @@ impl<'a> AttributeSink<'a> {
     /// Records an already converted value under `key`.
     #[inline]
     pub fn set_value(&mut self, key: impl Into<Cow<'static, str>>, mut value: Value) {
+        if self.prefix.is_none() && self.limits.max_attribute_value_length.is_none() {
+            // The common case: a plain key, no truncation.
+            let max = self.limits.max_attributes_per_span;
+            insert(self.attrs, self.dropped, max, key.into(), value);
+            return;
+        }
         let key = match &self.prefix {
             None => key.into(),
             Some(p) => {

@@ -429,9 +429,16 @@ impl SpanBuilder {
         record: impl FnOnce(&mut AttributeSink<'_>),
         entered: bool,
     ) -> Option<Slot> {
-        let (parent, attributes, links) = match self.extras {
-            None => (ParentChoice::Current, Vec::new(), Vec::new()),
-            Some(e) => (e.parent, e.attributes, e.links),
+        let (parent, extras) = match self.extras {
+            None => (ParentChoice::Current, None),
+            Some(e) => {
+                let Extras {
+                    parent,
+                    attributes,
+                    links,
+                } = *e;
+                (parent, Some((attributes, links)))
+            }
         };
         let from_current = matches!(parent, ParentChoice::Current);
         let parent = match parent {
@@ -449,7 +456,7 @@ impl SpanBuilder {
             trace_id,
             &self.name,
             self.kind,
-            &attributes,
+            extras.as_ref().map_or(&[], |(a, _)| a.as_slice()),
         );
         let sampled = decision == SamplingDecision::RecordAndSample;
         if !sampled && entered && from_current && parent.as_ref().is_some_and(|p| !p.is_sampled()) {
@@ -513,14 +520,21 @@ impl SpanBuilder {
                 dropped_links: 0,
             }),
         };
-        {
-            let mut sink = rec.sink();
-            for kv in attributes {
-                sink.set_value(kv.key, kv.value);
+        let links = match extras {
+            None => {
+                record(&mut rec.sink());
+                None
             }
-            record(&mut sink);
-        }
-        for link in links {
+            Some((attributes, links)) => {
+                let mut sink = rec.sink();
+                for kv in attributes {
+                    sink.set_value(kv.key, kv.value);
+                }
+                record(&mut sink);
+                Some(links)
+            }
+        };
+        for link in links.into_iter().flatten() {
             rec.add_link(link);
         }
         Some(Slot::Span(rec))
