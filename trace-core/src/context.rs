@@ -8,8 +8,8 @@ use crate::id::{SpanId, TraceId};
 use crate::propagation::Baggage;
 use crate::span::SpanRecord;
 
-/// W3C trace flags. Bit 0 is `sampled`; bit 1 is the level-2 `random` flag; other bits are
-/// kept as received.
+/// W3C trace flags. Bit 0 is `sampled`; bit 1 is the level-2 `random` flag. Extraction
+/// zeroes the reserved bits, as the specification requires.
 ///
 /// # Examples
 /// ```
