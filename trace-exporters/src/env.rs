@@ -58,7 +58,7 @@ use crate::{FileExporter, MultiExporter, StdoutExporter, WriterExporter};
 ///
 /// # Examples
 ///
-/// ```
+/// ```no_run
 /// // With no OTEL_* variables set this exports to http://localhost:4318.
 /// match trace_exporters::init_from_env() {
 ///     Ok(guard) => {

@@ -17,8 +17,8 @@ const MAX_BUFFER_AGE: Duration = Duration::from_secs(1);
 /// Rotated files kept when only [`FileExporter::max_bytes`] is set.
 const DEFAULT_MAX_FILES: usize = 5;
 
-/// Appends each span as one line of OTLP/JSON to a file (the line format
-/// is described in the crate docs).
+/// Appends each span as one line of OTLP/JSON to a file, in the format
+/// described on [`WriterExporter`](crate::WriterExporter#the-line-format).
 ///
 /// Lines are buffered in memory and written in whole lines: when 64 KiB are
 /// pending, when an export finds lines older than a second, on

@@ -152,7 +152,7 @@ fn retries_429_502_504_with_backoff() {
 
 #[test]
 fn other_errors_are_not_retried() {
-    for status in [400u16, 401, 404, 413, 500] {
+    for status in [301u16, 400, 401, 404, 413, 500] {
         let server = Server::start(move |_, _| {
             // google.rpc.Status { code: 3, message: "bad span" }
             let body = [

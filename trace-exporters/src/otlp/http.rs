@@ -61,6 +61,9 @@ impl HttpConfig {
                 env!("CARGO_PKG_VERSION")
             ))
             .max_idle_connections_per_host(1)
+            // A redirect is answered as an error: a POST must not silently turn
+            // into a GET, and an OTLP endpoint has no reason to move.
+            .max_redirects(0)
             .build()
             .into();
         Ok(Self {

@@ -247,7 +247,12 @@ impl OtlpExporter {
     /// Encodes `spans` as one request body in the exporter's protocol
     /// (before compression), as it would be sent.
     pub fn encode(&self, spans: &[SpanData]) -> Vec<u8> {
-        let mut out = Vec::new();
+        // A typical span takes ~250 bytes in protobuf, ~650 in JSON.
+        let per_span = match self.config.protocol {
+            Protocol::HttpProtobuf => 320,
+            Protocol::HttpJson => 768,
+        };
+        let mut out = Vec::with_capacity(256 + spans.len() * per_span);
         self.encode_into(spans, &mut out);
         out
     }
