@@ -553,7 +553,16 @@ impl OtlpSettings {
             "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
             "OTEL_EXPORTER_OTLP_TIMEOUT",
         ) {
-            Some((name, v)) => parse_millis(name, &v)?,
+            Some((name, v)) => match parse_millis(name, &v)? {
+                d if d.is_zero() => {
+                    return Err(ConfigError::new(
+                        name,
+                        v,
+                        "a whole number of milliseconds greater than 0",
+                    ))
+                }
+                d => d,
+            },
             None => DEFAULT_TIMEOUT,
         };
         let compression = match vars.get_either(
@@ -1135,6 +1144,12 @@ mod tests {
                 ("OTEL_EXPORTER_OTLP_TIMEOUT", bad, MILLIS)
             );
         }
+        // No time at all would fail every export.
+        let e = err(&[("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "0")]);
+        assert_eq!(
+            (e.variable(), e.value()),
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "0")
+        );
     }
 
     #[test]

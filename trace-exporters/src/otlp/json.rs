@@ -6,7 +6,7 @@
 //! `"NaN"` / `"Infinity"` / `"-Infinity"`, fields holding their default
 //! value left out.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 use trace_core::{Array, Event, KeyValue, Link, Resource, SpanData, Status, Value};
 
@@ -118,9 +118,8 @@ fn double(out: &mut Vec<u8>, f: f64) {
     } else {
         // `{:?}` is the shortest form that reads back to the same f64, and is
         // always a valid JSON number for finite values ("1.0", "1e-7").
-        let mut s = String::with_capacity(24);
-        let _ = write!(s, "{f:?}");
-        out.extend_from_slice(s.as_bytes());
+        // Writing into a Vec cannot fail.
+        let _ = write!(out, "{f:?}");
     }
 }
 
@@ -443,6 +442,16 @@ mod tests {
             let back: String = serde_json::from_str(&s(input)).unwrap_or_default();
             assert_eq!(back, input);
         }
+    }
+
+    #[test]
+    fn every_character_round_trips() {
+        let all: String = (0u32..0x3000)
+            .chain(0x1_f980..0x1_f9a0)
+            .filter_map(char::from_u32)
+            .collect();
+        let back: String = serde_json::from_str(&s(&all)).unwrap_or_default();
+        assert_eq!(back, all);
     }
 
     #[test]
