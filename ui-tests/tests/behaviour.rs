@@ -21,7 +21,11 @@ fn exporter() -> &'static InMemoryExporter {
 
 fn only(name: &str) -> SpanData {
     let all = exporter().find_all(name);
-    assert_eq!(all.len(), 1, "expected one span named {name:?}, got {all:#?}");
+    assert_eq!(
+        all.len(),
+        1,
+        "expected one span named {name:?}, got {all:#?}"
+    );
     all.into_iter().next().unwrap()
 }
 
@@ -74,7 +78,12 @@ fn async_trait_methods_in_either_attribute_order() {
     assert_eq!(inner.parent_span_id, Some(outer.span_context.span_id));
     assert_eq!(inner.attribute("req"), Some(&Value::I64(0)));
     for span in [&outer, &inner] {
-        assert_eq!(span.status, Status::Error { description: "zero".into() });
+        assert_eq!(
+            span.status,
+            Status::Error {
+                description: "zero".into()
+            }
+        );
         assert_eq!(
             span.attribute("error.type").and_then(Value::as_str),
             Some(std::any::type_name::<String>())
@@ -95,7 +104,12 @@ fn anyhow_results_are_recorded() {
     exporter();
     assert!(with_anyhow(true).is_err());
     let span = only("with_anyhow");
-    assert_eq!(span.status, Status::Error { description: "anyhow failure 7".into() });
+    assert_eq!(
+        span.status,
+        Status::Error {
+            description: "anyhow failure 7".into()
+        }
+    );
     assert_eq!(
         span.attribute("error.type").and_then(Value::as_str),
         Some(std::any::type_name::<anyhow::Error>())
@@ -114,7 +128,10 @@ fn sync_panics_mark_the_span() {
     let caught = std::panic::catch_unwind(|| panics(42));
     assert!(caught.is_err());
     let span = only("panics");
-    assert_eq!(span.attribute("error.type").and_then(Value::as_str), Some("panic"));
+    assert_eq!(
+        span.attribute("error.type").and_then(Value::as_str),
+        Some("panic")
+    );
     assert!(
         matches!(&span.status, Status::Error { description } if description.contains("n too large: 42")),
         "{:?}",
@@ -146,7 +163,12 @@ fn method_options_merge_over_the_block() {
     assert_eq!(buy.status, Status::Unset);
     let sell = only("Shop::sell");
     assert_eq!(sell.kind, SpanKind::Producer);
-    assert_eq!(sell.status, Status::Error { description: "no buyer".into() });
+    assert_eq!(
+        sell.status,
+        Status::Error {
+            description: "no buyer".into()
+        }
+    );
 }
 
 #[traced(attrs(worker))]
