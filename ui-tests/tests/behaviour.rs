@@ -142,6 +142,7 @@ fn sync_panics_mark_the_span() {
 struct Shop;
 
 #[traced(kind = "client", err = false)]
+#[allow(clippy::unused_self)] // stateless methods keep the case small
 impl Shop {
     fn buy(&self) -> Result<(), String> {
         Err("sold out".into())
