@@ -354,6 +354,45 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
+    if filter.iter().any(|a| a == "profile-fastrace") {
+        fastrace::set_reporter(DiscardFastrace, fastrace::collector::Config::default());
+        for _ in 0..1000 {
+            under_fastrace_root(200, |i| {
+                black_box(fastrace_plain(black_box(i), black_box("hello")));
+            });
+            fastrace::flush();
+        }
+        return;
+    }
+    if filter.iter().any(|a| a == "profile-fastrace2") {
+        fastrace::set_reporter(DiscardFastrace, fastrace::collector::Config::default());
+        for _ in 0..1000 {
+            under_fastrace_root(200, |i| {
+                black_box(fastrace_two(black_box(i), black_box("hello")));
+            });
+            fastrace::flush();
+        }
+        return;
+    }
+    if filter.iter().any(|a| a == "profile-tracing") {
+        let dispatch = tracing_dispatch();
+        tracing::dispatcher::with_default(&dispatch, || {
+            for i in 0..200_000 {
+                black_box(tracing_instrumented(black_box(i), black_box("hello")));
+            }
+        });
+        return;
+    }
+    for (arg, sampled) in [("profile-otel", true), ("profile-otel-off", false)] {
+        if filter.iter().any(|a| a == arg) {
+            let (provider, tracer) = otel_tracer(sampled);
+            for i in 0..200_000 {
+                black_box(otel(&tracer, black_box(i), black_box("hello")));
+            }
+            let _ = provider.shutdown();
+            return;
+        }
+    }
     // For `valgrind --tool=callgrind`: one path alone, 200k calls.
     for (arg, tracer) in [
         ("profile-sampled", Some(true)),
@@ -366,7 +405,12 @@ fn main() {
                 .iter()
                 .any(|a| a == "parent")
                 .then(|| unsampled_parent().attach());
-            loop_ours(200_000);
+            // Flush between chunks so the worker hands records back, as it does when it
+            // runs beside the producer (under valgrind threads take turns).
+            for _ in 0..1000 {
+                loop_ours(200);
+                let _ = trace_core::force_flush();
+            }
             drop(guard);
             return;
         }

@@ -58,7 +58,7 @@ impl<'a> AttributeSink<'a> {
     }
 
     /// Records an already converted value under `key`.
-    #[inline]
+    #[inline(always)]
     pub fn set_value(&mut self, key: impl Into<Cow<'static, str>>, mut value: Value) {
         if self.prefix.is_none() && self.limits.max_attribute_value_length.is_none() {
             // The common case: a plain key, no truncation.
@@ -107,7 +107,7 @@ impl<'a> AttributeSink<'a> {
 }
 
 /// Sets `key`, replacing an existing value; beyond `max` distinct keys, counts a drop.
-#[inline]
+#[inline(always)]
 pub(crate) fn insert(
     attrs: &mut impl AttrStore,
     dropped: &mut u32,
@@ -132,24 +132,30 @@ pub(crate) trait AttrStore {
 }
 
 impl AttrStore for AttrVec {
+    #[inline]
     fn as_mut_slice(&mut self) -> &mut [KeyValue] {
         self
     }
+    #[inline]
     fn len_u32(&self) -> u32 {
         u32::try_from(self.len()).unwrap_or(u32::MAX)
     }
+    #[inline]
     fn push_kv(&mut self, kv: KeyValue) {
         self.push(kv);
     }
 }
 
 impl AttrStore for Vec<KeyValue> {
+    #[inline]
     fn as_mut_slice(&mut self) -> &mut [KeyValue] {
         self
     }
+    #[inline]
     fn len_u32(&self) -> u32 {
         u32::try_from(self.len()).unwrap_or(u32::MAX)
     }
+    #[inline]
     fn push_kv(&mut self, kv: KeyValue) {
         self.push(kv);
     }

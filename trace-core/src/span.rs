@@ -534,8 +534,10 @@ impl SpanBuilder {
                 Some(links)
             }
         };
-        for link in links.into_iter().flatten() {
-            rec.add_link(link);
+        if let Some(links) = links {
+            for link in links {
+                rec.add_link(link);
+            }
         }
         Some(Slot::Span(rec))
     }
