@@ -400,6 +400,20 @@ pub(crate) fn parse_key_values(
     Ok(pairs)
 }
 
+/// `k1=v1,k2=v2` with every value (and any entry without `=`) replaced by
+/// `***`, for error messages about headers.
+fn redact_values(value: &str) -> String {
+    value
+        .split(',')
+        .map(|entry| match entry.split_once('=') {
+            Some((k, _)) => format!("{}=***", k.trim()),
+            None if entry.trim().is_empty() => String::new(),
+            None => "***".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn parse_ratio(name: &'static str, value: Option<&str>) -> Result<f64, ConfigError> {
     let Some(value) = value else { return Ok(1.0) };
     match value.parse::<f64>() {
@@ -546,7 +560,13 @@ impl OtlpSettings {
             "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
             "OTEL_EXPORTER_OTLP_HEADERS",
         ) {
-            Some((name, v)) => (parse_key_values(name, &v)?, name),
+            Some((name, v)) => (
+                parse_key_values(name, &v).map_err(|e| {
+                    // Header values are often credentials: keep them out of the error.
+                    ConfigError::new(name, redact_values(&v), e.expected().to_owned())
+                })?,
+                name,
+            ),
             None => (Vec::new(), "OTEL_EXPORTER_OTLP_HEADERS"),
         };
         let timeout = match vars.get_either(
@@ -1121,6 +1141,10 @@ mod tests {
         assert_eq!(c.otlp.headers, vec![("b".to_owned(), "2".to_owned())]);
         let e = err(&[("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "justakey")]);
         assert_eq!(e.variable(), "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
+        // Values (often credentials) are not repeated in the error.
+        let e = err(&[("OTEL_EXPORTER_OTLP_HEADERS", "api-key=s3cret,Bearer t0ken")]);
+        assert_eq!(e.value(), "api-key=***,***");
+        assert!(!e.to_string().contains("s3cret") && !e.to_string().contains("t0ken"));
     }
 
     #[test]

@@ -380,3 +380,13 @@ fn invalid_settings_are_config_errors() {
         .expect_err("newline in a header value");
     assert_eq!(e.variable(), "OtlpExporterBuilder::header");
 }
+
+#[test]
+fn debug_output_hides_header_values() {
+    let builder = OtlpExporter::builder().header("x-api-key", "hunter2");
+    let exporter = builder.clone().build().expect("valid");
+    for text in [format!("{builder:?}"), format!("{exporter:?}")] {
+        assert!(text.contains("x-api-key"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+}

@@ -48,7 +48,8 @@ impl HttpConfig {
             let header_value = HeaderValue::from_str(value.trim()).map_err(|_| {
                 ConfigError::new(
                     "OtlpExporterBuilder::header",
-                    format!("{name}: {value}"),
+                    // The value itself is not repeated: it may be a credential.
+                    format!("{name}: ***"),
                     "a header value of visible ASCII characters, spaces and tabs",
                 )
             })?;

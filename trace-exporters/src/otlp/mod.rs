@@ -345,7 +345,10 @@ impl SpanExporter for OtlpExporter {
 }
 
 /// Settings of an [`OtlpExporter`]; see [`OtlpExporter::builder`].
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` output shows header names only: header values often hold
+/// credentials.
+#[derive(Clone)]
 #[must_use]
 pub struct OtlpExporterBuilder {
     endpoint: String,
@@ -354,6 +357,20 @@ pub struct OtlpExporterBuilder {
     headers: Vec<(String, String)>,
     timeout: Duration,
     retry: RetryConfig,
+}
+
+impl fmt::Debug for OtlpExporterBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("OtlpExporterBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("protocol", &self.protocol)
+            .field("compression", &self.compression)
+            .field("headers", &names)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
 }
 
 impl Default for OtlpExporterBuilder {
