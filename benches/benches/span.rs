@@ -393,6 +393,12 @@ fn main() {
             return;
         }
     }
+    if filter.iter().any(|a| a == "profile-bare") {
+        for i in 0..200_000 {
+            black_box(bare(black_box(i), black_box("hello")));
+        }
+        return;
+    }
     // For `valgrind --tool=callgrind`: one path alone, 200k calls.
     for (arg, tracer) in [
         ("profile-sampled", Some(true)),

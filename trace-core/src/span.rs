@@ -398,9 +398,8 @@ impl SpanBuilder {
         let Some(tracer) = tracer::global() else {
             return SpanGuard::noop();
         };
-        let token = self.build(tracer, record, true).map_or(0, context::push);
         SpanGuard {
-            token,
+            token: self.start_entered(tracer, record),
             _not_send: PhantomData,
         }
     }
@@ -421,8 +420,17 @@ impl SpanBuilder {
         }
     }
 
-    // Out of line: the disabled path (no tracer) stays a load and a branch in the caller.
+    // Out of line, like `build`: the disabled path stays a load and a branch in the caller.
     #[inline(never)]
+    fn start_entered(
+        self,
+        tracer: &'static TracerInner,
+        record: impl FnOnce(&mut AttributeSink<'_>),
+    ) -> u64 {
+        self.build(tracer, record, true).map_or(0, context::push)
+    }
+
+    #[inline]
     fn build(
         self,
         tracer: &'static TracerInner,
@@ -696,10 +704,16 @@ impl Drop for SpanGuard {
     #[inline]
     fn drop(&mut self) {
         if self.token != 0 {
-            if let Some(Slot::Span(rec)) = context::take(self.token) {
-                rec.finish();
-            }
+            end_entered(self.token);
         }
+    }
+}
+
+/// Leaves and ends the entered span `token` (out of line: see `start_entered`).
+#[inline(never)]
+fn end_entered(token: u64) {
+    if let Some(Slot::Span(rec)) = context::take(token) {
+        rec.finish();
     }
 }
 
