@@ -8,13 +8,16 @@ use std::time::Duration;
 
 use trace_core::{ExportError, Resource, SpanData, SpanExporter, SpanId, Status, TraceId};
 
+use crate::json::LineEncoder;
+
 /// Most spans buffered while waiting for their trace's root; beyond it, the oldest trace
 /// is printed as it stands.
 const MAX_BUFFERED_SPANS: usize = 8192;
 
 /// Prints spans to standard output (or any writer).
 ///
-/// [`pretty`](Self::pretty) prints one indented tree per trace when its local root span
+/// [`json`](Self::json) prints one OTLP/JSON object per span per line (the format of
+/// [`WriterExporter`](crate::WriterExporter)). [`pretty`](Self::pretty) prints one indented tree per trace when its local root span
 /// ends, with durations, kind, status, attributes and events:
 ///
 /// ```text
@@ -58,6 +61,9 @@ pub(crate) enum Mode {
         pending: Mutex<Pending>,
         service: Mutex<String>,
     },
+    Json {
+        lines: LineEncoder,
+    },
 }
 
 #[derive(Default)]
@@ -88,6 +94,29 @@ impl StdoutExporter {
         }
     }
 
+    /// Prints one JSON object per span per line on standard output, in the format of
+    /// [`WriterExporter`](crate::WriterExporter) (OTLP/JSON field names).
+    pub fn json() -> Self {
+        Self::json_to(io::stdout())
+    }
+
+    /// Writes one JSON object per span per line into `out`.
+    pub fn json_to(out: impl Write + Send + 'static) -> Self {
+        StdoutExporter {
+            out: Mutex::new(Box::new(out)),
+            mode: Mode::Json {
+                lines: LineEncoder::default(),
+            },
+        }
+    }
+
+    fn write(&self, bytes: &[u8]) -> Result<(), ExportError> {
+        let mut out = lock(&self.out);
+        out.write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(|e| ExportError::new(format!("stdout exporter: {e}")))
+    }
+
     fn print_traces(&self, traces: Vec<Vec<SpanData>>, service: &str) -> Result<(), ExportError> {
         if traces.is_empty() {
             return Ok(());
@@ -96,10 +125,7 @@ impl StdoutExporter {
         for spans in traces {
             render_trace(&mut text, &spans, service);
         }
-        let mut out = lock(&self.out);
-        out.write_all(text.as_bytes())
-            .and_then(|()| out.flush())
-            .map_err(|e| ExportError::new(format!("stdout exporter: {e}")))
+        self.write(text.as_bytes())
     }
 }
 
@@ -157,6 +183,13 @@ impl SpanExporter for StdoutExporter {
                 let service = lock(service).clone();
                 self.print_traces(ready, &service)
             }
+            Mode::Json { lines } => {
+                let mut buf = Vec::with_capacity(512 * batch.len());
+                for span in batch {
+                    lines.line(span, &mut buf);
+                }
+                self.write(&buf)
+            }
         }
     }
 
@@ -167,6 +200,7 @@ impl SpanExporter for StdoutExporter {
                 let service = lock(service).clone();
                 self.print_traces(all, &service)
             }
+            Mode::Json { .. } => self.write(&[]),
         }
     }
 
@@ -175,8 +209,9 @@ impl SpanExporter for StdoutExporter {
     }
 
     fn set_resource(&mut self, resource: &Resource) {
-        match &self.mode {
+        match &mut self.mode {
             Mode::Pretty { service, .. } => resource.service_name().clone_into(&mut lock(service)),
+            Mode::Json { lines } => *lines = LineEncoder::new(resource),
         }
     }
 }
@@ -301,6 +336,32 @@ impl Write for SharedBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_lines_one_per_span() {
+        use trace_core::{span, Tracer};
+        let out = SharedBuffer::default();
+        let guard = Tracer::builder()
+            .service_name("json-test")
+            .simple_exporter(StdoutExporter::json_to(out.clone()))
+            .install_global();
+        {
+            let _a = span("a").start_with(|s| s.set("n", &1));
+            let _b = span("b").start();
+        }
+        guard.shutdown().unwrap();
+        let text = out.contents();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        for line in &lines {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let rs = &v["resourceSpans"][0];
+            assert!(rs["resource"].to_string().contains("json-test"), "{line}");
+            assert!(rs["scopeSpans"][0]["spans"][0]["traceId"].is_string());
+        }
+        assert!(lines[0].contains("\"name\":\"b\""));
+        assert!(lines[1].contains("\"name\":\"a\""));
+    }
 
     #[test]
     fn durations_read_well() {
