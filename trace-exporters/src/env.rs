@@ -245,6 +245,8 @@ pub(crate) struct EnvConfig {
 
 /// The default base URL of `OTEL_EXPORTER_OTLP_ENDPOINT` for OTLP/HTTP.
 const DEFAULT_BASE_ENDPOINT: &str = "http://localhost:4318";
+/// The largest `OTEL_BSP_MAX_QUEUE_SIZE` accepted (spans per producing thread).
+const MAX_QUEUE_SIZE: usize = 1 << 24;
 /// The default `TRACED_EXPORTER_FILE_PATH`.
 pub(crate) const DEFAULT_FILE_PATH: &str = "traces.jsonl";
 /// The default `OTEL_TRACES_SAMPLER_ARG` of `ratelimited` (spans per second).
@@ -254,7 +256,7 @@ const SAMPLERS: &str = "one of always_on, always_off, traceidratio, parentbased_
                         parentbased_always_off, parentbased_traceidratio, ratelimited";
 const EXPORTERS: &str = "a comma-separated list of otlp, console, file, or none";
 const BOOLEAN: &str = "true or false";
-const MILLIS: &str = "a whole number of milliseconds";
+const MILLIS: &str = "a whole number of milliseconds, at most 4294967295 (about 49 days)";
 const COUNT: &str = "a whole number (0 or more)";
 
 /// Reads variables through a lookup function; empty or blank values count
@@ -329,9 +331,10 @@ fn parse_count(name: &'static str, value: &str) -> Result<usize, ConfigError> {
 
 fn parse_millis(name: &'static str, value: &str) -> Result<Duration, ConfigError> {
     if value.bytes().all(|b| b.is_ascii_digit()) {
+        // Bounded so that no clock reading plus the duration can overflow.
         value
-            .parse::<u64>()
-            .map(Duration::from_millis)
+            .parse::<u32>()
+            .map(|ms| Duration::from_millis(u64::from(ms)))
             .map_err(|_| ConfigError::new(name, value, MILLIS))
     } else {
         Err(ConfigError::new(name, value, MILLIS))
@@ -578,7 +581,7 @@ impl OtlpSettings {
                     return Err(ConfigError::new(
                         name,
                         v,
-                        "a whole number of milliseconds greater than 0",
+                        "a whole number of milliseconds greater than 0, at most 4294967295",
                     ))
                 }
                 d => d,
@@ -610,7 +613,17 @@ impl BatchSettings {
         let batch = BatchSettings {
             schedule_delay: vars.millis("OTEL_BSP_SCHEDULE_DELAY")?,
             export_timeout: vars.millis("OTEL_BSP_EXPORT_TIMEOUT")?,
-            max_queue_size: vars.positive("OTEL_BSP_MAX_QUEUE_SIZE")?,
+            max_queue_size: match vars.positive("OTEL_BSP_MAX_QUEUE_SIZE")? {
+                // Each producing thread's queue is allocated up front.
+                Some(n) if n > MAX_QUEUE_SIZE => {
+                    return Err(ConfigError::new(
+                        "OTEL_BSP_MAX_QUEUE_SIZE",
+                        n.to_string(),
+                        format!("a whole number from 1 to {MAX_QUEUE_SIZE}"),
+                    ))
+                }
+                other => other,
+            },
             max_export_batch_size: vars.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")?,
         };
         let queue = batch.max_queue_size.unwrap_or(2048);
@@ -1161,7 +1174,7 @@ mod tests {
             ]),
             Duration::from_millis(100)
         );
-        for bad in ["10s", "-1", "1.5", "99999999999999999999999"] {
+        for bad in ["10s", "-1", "1.5", "4294967296", "99999999999999999999999"] {
             let e = err(&[("OTEL_EXPORTER_OTLP_TIMEOUT", bad)]);
             assert_eq!(
                 (e.variable(), e.value(), e.expected()),
@@ -1229,6 +1242,9 @@ mod tests {
         );
         let e = err(&[("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096")]);
         assert!(e.expected().contains("2048"));
+        let e = err(&[("OTEL_BSP_MAX_QUEUE_SIZE", "1000000000000")]);
+        assert_eq!(e.variable(), "OTEL_BSP_MAX_QUEUE_SIZE");
+        assert!(e.expected().contains("16777216"));
         for name in ["OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] {
             assert_eq!(err(&[(name, "0")]).variable(), name);
             assert_eq!(err(&[(name, "many")]).variable(), name);

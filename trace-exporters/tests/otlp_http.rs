@@ -275,6 +275,18 @@ fn retry_after_beyond_the_timeout_gives_up_at_once() {
 }
 
 #[test]
+fn absurd_retry_after_and_timeout_do_not_overflow() {
+    let server =
+        Server::start(|_, _| Reply::status(503).header("retry-after", "18446744073709551615"));
+    let exporter = build(builder(&server.url()).timeout(Duration::MAX));
+    let err = exporter
+        .export(&sample_spans())
+        .expect_err("cannot wait that long");
+    assert!(err.to_string().contains("503"), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
 fn retry_after_as_http_date() {
     let server = Server::start(|n, _| {
         if n == 0 {

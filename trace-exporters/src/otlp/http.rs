@@ -11,6 +11,9 @@ use super::retry::{self, Jitter, RetryConfig};
 use super::{json, proto, Compression, Protocol, ShutdownSignal};
 use crate::env::ConfigError;
 
+/// Stands for "no deadline": about 30 years.
+const FOREVER: Duration = Duration::from_secs(1 << 30);
+
 /// Largest collector answer read (a partial-success message or an error).
 const MAX_RESPONSE: u64 = 1 << 20;
 
@@ -134,7 +137,11 @@ pub(crate) fn send(
     retries: &AtomicU64,
 ) -> Result<PartialSuccess, ExportError> {
     let start = Instant::now();
-    let deadline = start + config.timeout;
+    // A timeout too large to add to a clock reading (say Duration::MAX) is
+    // the same as one that never ends.
+    let deadline = start
+        .checked_add(config.timeout)
+        .unwrap_or_else(|| start + FOREVER);
     let mut jitter = Jitter::new();
     let mut retry_number = 0u32;
     loop {
@@ -171,7 +178,10 @@ pub(crate) fn send(
         if !config.retry.is_enabled() || shutdown.is_set() {
             return Err(error);
         }
-        if Instant::now() + wait >= deadline {
+        if Instant::now()
+            .checked_add(wait)
+            .is_none_or(|at| at >= deadline)
+        {
             return Err(ExportError::new(format!(
                 "{error} (no retry: the next attempt, in {wait:?}, would pass the export timeout of {:?})",
                 config.timeout
