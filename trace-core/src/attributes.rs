@@ -58,6 +58,8 @@ impl<'a> AttributeSink<'a> {
     }
 
     /// Records an already converted value under `key`.
+    // Measured with callgrind: not inlining this costs ~70 instructions per attribute.
+    #[allow(clippy::inline_always)]
     #[inline(always)]
     pub fn set_value(&mut self, key: impl Into<Cow<'static, str>>, mut value: Value) {
         if self.prefix.is_none() && self.limits.max_attribute_value_length.is_none() {
@@ -107,6 +109,7 @@ impl<'a> AttributeSink<'a> {
 }
 
 /// Sets `key`, replacing an existing value; beyond `max` distinct keys, counts a drop.
+#[allow(clippy::inline_always)] // see `set_value`
 #[inline(always)]
 pub(crate) fn insert(
     attrs: &mut impl AttrStore,

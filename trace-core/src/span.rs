@@ -431,6 +431,7 @@ impl SpanBuilder {
     }
 
     #[inline]
+    #[allow(clippy::too_many_lines)] // one straight path; splitting it costs moves of the record
     fn build(
         self,
         tracer: &'static TracerInner,
