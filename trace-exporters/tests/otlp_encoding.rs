@@ -204,3 +204,140 @@ fn every_value_type_is_covered() {
     assert!(values.iter().any(|kv| matches!(kv.value, Value::Str(_))));
     assert!(values.iter().any(|kv| matches!(kv.value, Value::Array(_))));
 }
+
+/// A small deterministic generator for the randomised round trip below.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn string(&mut self) -> String {
+        const PIECES: &[&str] = &[
+            "a", "Z", "0", " ", "\"", "\\", "\n", "\u{0}", "\u{1f}", "é", "✓", "🦀", "\u{7f}", "/",
+        ];
+        let len = self.below(12);
+        (0..len)
+            .map(|_| PIECES[usize::try_from(self.below(PIECES.len() as u64)).unwrap_or(0)])
+            .collect()
+    }
+    fn value(&mut self) -> Value {
+        use trace_core::Array;
+        #[allow(clippy::cast_possible_wrap, clippy::cast_precision_loss)]
+        match self.below(9) {
+            0 => Value::Bool(self.next() % 2 == 0),
+            1 => Value::I64(self.next() as i64),
+            2 => Value::F64((self.next() as i64) as f64 / 7.0),
+            3 => Value::Str(self.string().into()),
+            4 => Value::Array(Array::Bool(
+                (0..self.below(4)).map(|_| self.next() % 2 == 0).collect(),
+            )),
+            5 => Value::Array(Array::I64(
+                (0..self.below(4)).map(|_| self.next() as i64).collect(),
+            )),
+            6 => Value::Array(Array::F64(
+                (0..self.below(4))
+                    .map(|_| self.next() as f64 / 3.0)
+                    .collect(),
+            )),
+            7 => Value::Array(Array::Str(
+                (0..self.below(4)).map(|_| self.string().into()).collect(),
+            )),
+            _ => Value::I64(-(self.below(1000) as i64)),
+        }
+    }
+    fn attributes(&mut self) -> Vec<KeyValue> {
+        (0..self.below(6))
+            .map(|_| KeyValue::new(self.string(), self.value()))
+            .collect()
+    }
+}
+
+#[test]
+fn randomised_spans_round_trip_through_both_encodings() {
+    use std::borrow::Cow;
+    use std::time::{Duration, UNIX_EPOCH};
+    use trace_core::{Event, Link, SpanKind, Status, TraceState};
+
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    for round in 0..200 {
+        let template = sample_spans();
+        let spans: Vec<_> = (0..=rng.below(20))
+            .map(|i| {
+                let mut s = template[usize::try_from(i % 5).unwrap_or(0)].clone();
+                s.name = Cow::Owned(rng.string());
+                s.kind = [
+                    SpanKind::Internal,
+                    SpanKind::Server,
+                    SpanKind::Client,
+                    SpanKind::Producer,
+                    SpanKind::Consumer,
+                ][usize::try_from(rng.below(5)).unwrap_or(0)];
+                s.start_time = UNIX_EPOCH + Duration::from_nanos(rng.next() >> 1);
+                s.end_time = s.start_time + Duration::from_nanos(rng.below(1 << 40));
+                s.attributes = rng.attributes();
+                s.dropped_attributes_count = u32::try_from(rng.below(3)).unwrap_or(0);
+                s.events = (0..rng.below(3))
+                    .map(|_| Event {
+                        name: Cow::Owned(rng.string()),
+                        time: s.start_time,
+                        attributes: rng.attributes(),
+                        dropped_attributes_count: u32::try_from(rng.below(2)).unwrap_or(0),
+                    })
+                    .collect();
+                s.links = (0..rng.below(3))
+                    .map(|_| {
+                        let mut ctx = s.span_context.clone();
+                        ctx.is_remote = rng.next() % 2 == 0;
+                        ctx.trace_state = if rng.next() % 2 == 0 {
+                            TraceState::default()
+                        } else {
+                            TraceState::from_members(vec![(
+                                "k".to_owned(),
+                                rng.below(99).to_string(),
+                            )])
+                        };
+                        Link {
+                            span_context: ctx,
+                            attributes: rng.attributes(),
+                            dropped_attributes_count: 0,
+                        }
+                    })
+                    .collect();
+                s.status = match rng.below(3) {
+                    0 => Status::Unset,
+                    1 => Status::Ok,
+                    _ => Status::Error {
+                        description: Cow::Owned(rng.string()),
+                    },
+                };
+                s
+            })
+            .collect();
+        let resource = Resource {
+            attributes: rng.attributes(),
+        };
+        for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+            let bytes = exporter(protocol, &resource).encode(&spans);
+            let req = match protocol {
+                Protocol::HttpProtobuf => {
+                    let req = decode_protobuf(&bytes);
+                    assert_eq!(
+                        req.encode_to_vec(),
+                        bytes,
+                        "round {round}: canonical protobuf"
+                    );
+                    req
+                }
+                _ => decode_json(&bytes),
+            };
+            assert_request(&req, &resource, &spans);
+        }
+    }
+}
