@@ -24,7 +24,7 @@ use crate::{FileExporter, MultiExporter, StdoutExporter, WriterExporter};
 /// | variable | accepted values (default) |
 /// | --- | --- |
 /// | `OTEL_SDK_DISABLED` | `true`, `false` (`false`); `true` installs a tracer that records and exports nothing |
-/// | `OTEL_SERVICE_NAME` | the `service.name` resource attribute (`unknown_service`) |
+/// | `OTEL_SERVICE_NAME` | the `service.name` resource attribute (`unknown_service:<executable name>`) |
 /// | `OTEL_RESOURCE_ATTRIBUTES` | `key=value,key2=value2`, percent-encoded; `OTEL_SERVICE_NAME` wins over a `service.name` here |
 /// | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`, `ratelimited` (`parentbased_always_on`) |
 /// | `OTEL_TRACES_SAMPLER_ARG` | the ratio from 0 to 1 for the `*traceidratio` samplers (1.0); spans per second for `ratelimited` (100) |
@@ -403,6 +403,19 @@ pub(crate) fn parse_key_values(
     Ok(pairs)
 }
 
+/// `unknown_service:<executable name>`, the specification's default
+/// `service.name`, or `unknown_service` when the name cannot be found.
+fn default_service_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter(|s| !s.is_empty())
+        .map_or_else(
+            || "unknown_service".to_owned(),
+            |exe| format!("unknown_service:{exe}"),
+        )
+}
+
 /// `k1=v1,k2=v2` with every value (and any entry without `=`) replaced by
 /// `***`, for error messages about headers.
 fn redact_values(value: &str) -> String {
@@ -732,10 +745,11 @@ impl EnvConfig {
 impl EnvConfig {
     /// The tracer builder this configuration asks for.
     pub(crate) fn builder(&self) -> Result<TracerBuilder, ConfigError> {
-        let mut builder = Tracer::builder();
-        if let Some(name) = &self.service_name {
-            builder = builder.service_name(name.clone());
-        }
+        let mut builder = Tracer::builder().service_name(
+            self.service_name
+                .clone()
+                .unwrap_or_else(default_service_name),
+        );
         for (key, value) in &self.resource {
             builder = builder.resource(KeyValue::new(key.clone(), value.clone()));
         }
@@ -1340,6 +1354,16 @@ mod tests {
             err(&[("TRACED_EXPORTER_FILE_MAX_FILES", "0")]).variable(),
             "TRACED_EXPORTER_FILE_MAX_FILES"
         );
+    }
+
+    #[test]
+    fn default_service_name_names_the_executable() {
+        let name = default_service_name();
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        assert_eq!(name, format!("unknown_service:{exe}"));
     }
 
     #[test]

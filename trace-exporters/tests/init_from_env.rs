@@ -135,6 +135,18 @@ fn init_from_env_honours_the_variables() {
     );
     let req = ExportTraceServiceRequest::decode(&requests[0].body[..]).expect("protobuf");
     assert_eq!(req.resource_spans[0].scope_spans[0].spans[0].name, "custom");
+    // No OTEL_SERVICE_NAME: the specification's default names the executable.
+    let res = attributes(
+        &req.resource_spans[0]
+            .resource
+            .clone()
+            .unwrap_or_default()
+            .attributes,
+    );
+    assert!(
+        res["service.name"].starts_with("unknown_service:init_from_env"),
+        "{res:?}"
+    );
 
     // --- The file exporter.
     let dir = std::env::temp_dir().join(format!("traced-env-{}", std::process::id()));
