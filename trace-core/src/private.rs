@@ -58,6 +58,40 @@ pub fn start_detached(name: &'static str, kind: SpanKind, record: Option<Record<
     }
 }
 
+pin_project_lite::pin_project! {
+    /// The future of an instrumented `async fn`: the body inside its span, or, when no
+    /// tracer was installed as the call started, the body alone (nothing to enter per poll).
+    #[project = InSpanProj]
+    pub enum InSpan<F> {
+        Traced { #[pin] future: Instrumented<F> },
+        Plain { #[pin] future: F },
+    }
+}
+
+impl<F: Future> Future for InSpan<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<F::Output> {
+        match self.project() {
+            InSpanProj::Traced { future } => future.poll(cx),
+            InSpanProj::Plain { future } => future.poll(cx),
+        }
+    }
+}
+
+/// Runs `future` inside `span`; with no tracer installed, skips the per-poll span handling.
+#[inline]
+pub fn in_span<F: Future>(future: F, span: Span) -> InSpan<F> {
+    if crate::tracer::is_enabled() {
+        InSpan::Traced {
+            future: future.in_span(span),
+        }
+    } else {
+        InSpan::Plain { future }
+    }
+}
+
 /// Calls `f` once. Sync bodies that return a value run inside `call_once(move || body)`, so
 /// `return` and `?` in the body land here and the value can be inspected; the turbofish
 /// carries the declared return type into the closure, and `FnOnce` lets the body return

@@ -244,6 +244,39 @@ pub(crate) fn is_unit_or_never(ty: &Type) -> bool {
     }
 }
 
+/// Whether a type is visibly not a `Result` (nor an alias of one): primitives, `String`,
+/// references, tuples, arrays, slices, pointers, fn pointers, trait objects. For these `err`
+/// has nothing to inspect, so the expansion leaves the return value alone. Anything else
+/// (paths, aliases, generics) is decided by type in the expansion.
+pub(crate) fn visibly_not_result(ty: &Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "bool", "char", "str", "String",
+    ];
+    match ty {
+        Type::Reference(_)
+        | Type::Tuple(_)
+        | Type::Array(_)
+        | Type::Slice(_)
+        | Type::Ptr(_)
+        | Type::BareFn(_)
+        | Type::TraitObject(_)
+        | Type::Never(_) => true,
+        Type::Paren(p) => visibly_not_result(&p.elem),
+        Type::Group(g) => visibly_not_result(&g.elem),
+        Type::Path(p) => {
+            p.qself.is_none()
+                && p.path.leading_colon.is_none()
+                && p.path.segments.len() == 1
+                && p.path.segments[0].arguments.is_empty()
+                && PRIMITIVES
+                    .iter()
+                    .any(|prim| p.path.segments[0].ident == prim)
+        }
+        _ => false,
+    }
+}
+
 /// Every name bound by the arguments (`self` included), in order.
 pub(crate) fn argument_names(sig: &Signature) -> Vec<Ident> {
     let mut names = Vec::new();
@@ -421,6 +454,32 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(names, ["self", "a", "b", "x", "z", "w"]);
+    }
+
+    #[test]
+    fn sees_types_that_are_not_results() {
+        for ty in [
+            quote::quote!(u64),
+            quote::quote!(&str),
+            quote::quote!(String),
+            quote::quote!((u8, Result<u8, E>)),
+            quote::quote!([u8; 4]),
+            quote::quote!(&Result<u8, E>),
+        ] {
+            let ty: Type = syn::parse2(ty).unwrap();
+            assert!(visibly_not_result(&ty), "{}", ty.to_token_stream());
+        }
+        for ty in [
+            quote::quote!(Result<u8, E>),
+            quote::quote!(io::Result<u8>),
+            quote::quote!(AppResult),
+            quote::quote!(T),
+            quote::quote!(Vec<u8>),
+            quote::quote!(::core::primitive::u8),
+        ] {
+            let ty: Type = syn::parse2(ty).unwrap();
+            assert!(!visibly_not_result(&ty), "{}", ty.to_token_stream());
+        }
     }
 
     #[test]

@@ -111,7 +111,13 @@ fn captures(opts: &Options) -> Option<TokenStream> {
 
 /// Whether the return value has to be looked at (`err` or `ret`).
 fn records_outcome(output: &ReturnType, opts: &Options) -> bool {
-    !ast::returns_nothing(output) && (opts.err.enabled || opts.ret.is_some())
+    match output {
+        ReturnType::Default => false,
+        ReturnType::Type(_, ty) => {
+            !ast::is_unit_or_never(ty)
+                && (opts.ret.is_some() || (opts.err.enabled && !ast::visibly_not_result(ty)))
+        }
+    }
 }
 
 /// The calls recording `err` / `ret` on `target` from `value`.
@@ -120,10 +126,11 @@ fn record_outcome(
     value: &Ident,
     target: &TokenStream,
     ret_span: Span,
+    visibly_not_result: bool,
 ) -> TokenStream {
     let rt = &opts.runtime;
     let mut out = TokenStream::new();
-    if opts.err.enabled {
+    if opts.err.enabled && !visibly_not_result {
         let event = opts.err.event;
         out.extend(if opts.err.debug {
             quote!((&&&&#rt::__private::Outcome(&#value)).__traced_record_err_debug(#target, #event);)
@@ -149,6 +156,14 @@ fn record_outcome(
             use #rt::__private::outcome::*;
             #out
         }
+    }
+}
+
+/// Whether the declared return type is visibly not a `Result`.
+fn not_result(output: &ReturnType) -> bool {
+    match output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => ast::visibly_not_result(ty),
     }
 }
 
@@ -210,7 +225,13 @@ fn sync_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
         Some(ty) => quote!(::<#ty, _>),
         None => TokenStream::new(),
     };
-    let record = record_outcome(opts, &ret, &quote!(&#guard), output_span(&sig.output));
+    let record = record_outcome(
+        opts,
+        &ret,
+        &quote!(&#guard),
+        output_span(&sig.output),
+        not_result(&sig.output),
+    );
     quote! {
         let #guard = #start;
         let #ret = #rt::__private::call_once #turbofish (move || #block);
@@ -236,6 +257,7 @@ fn async_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
             &ret,
             &quote!(&#rt::__private::current_span()),
             output_span(&sig.output),
+            not_result(&sig.output),
         );
         quote! {
             async move {
@@ -249,7 +271,7 @@ fn async_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
     };
     quote! {
         let #span = #start;
-        #rt::__private::Instrument::in_span(#future, #span).await
+        #rt::__private::in_span(#future, #span).await
     }
 }
 
@@ -261,7 +283,8 @@ fn future_body(sig: &Signature, block: &Block, opts: &Options, tail: FutureTail)
         ReturnType::Type(_, ty) => ast::future_output(ty).and_then(ast::annotation_type),
         ReturnType::Default => None,
     };
-    let records = opts.err.enabled || opts.ret.is_some();
+    let output_not_result = output_ty.as_ref().is_some_and(ast::visibly_not_result);
+    let records = (opts.err.enabled && !output_not_result) || opts.ret.is_some();
     let records = records && !output_ty.as_ref().is_some_and(ast::is_unit_or_never);
 
     // Wraps a future expression so its output is recorded, inside the span.
@@ -274,6 +297,7 @@ fn future_body(sig: &Signature, block: &Block, opts: &Options, tail: FutureTail)
                 &ret,
                 &quote!(&#rt::__private::current_span()),
                 output_span(&sig.output),
+                output_not_result,
             );
             quote! {
                 async move {
@@ -285,7 +309,7 @@ fn future_body(sig: &Signature, block: &Block, opts: &Options, tail: FutureTail)
         } else {
             future
         };
-        quote!(#rt::__private::Instrument::in_span(#future, #span))
+        quote!(#rt::__private::in_span(#future, #span))
     };
 
     match tail {
