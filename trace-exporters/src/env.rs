@@ -14,7 +14,7 @@ use trace_core::{
     TraceIdRatio, Tracer, TracerBuilder, TracerGuard,
 };
 
-use crate::otlp::{Compression, OtlpExporter, Protocol, DEFAULT_TIMEOUT};
+use crate::otlp::{Compression, OtlpExporter, Protocol, TlsSettings, DEFAULT_TIMEOUT};
 use crate::{FileExporter, MultiExporter, StdoutExporter, WriterExporter};
 
 /// Installs the global tracer as the standard `OTEL_*` environment
@@ -35,6 +35,8 @@ use crate::{FileExporter, MultiExporter, StdoutExporter, WriterExporter};
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS` | `name=value,name2=value2`, percent-encoded |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` | milliseconds per export, retries included (`10000`) |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` | `gzip`, `none` (`none`) |
+/// | `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE` | a PEM file of trusted roots for `https://` (the bundled web roots); `tls` feature |
+/// | `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`, `_CLIENT_KEY` | PEM files for mutual TLS, set together; `tls` feature |
 /// | `OTEL_BSP_SCHEDULE_DELAY` | milliseconds between exports (`5000`) |
 /// | `OTEL_BSP_EXPORT_TIMEOUT` | milliseconds an export (and shutdown) may take (`30000`) |
 /// | `OTEL_BSP_MAX_QUEUE_SIZE` | spans queued before new ones are dropped (`2048`) |
@@ -198,6 +200,12 @@ pub(crate) struct OtlpSettings {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Duration,
     pub(crate) compression: Option<Compression>,
+    /// `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE`: (variable, PEM file).
+    pub(crate) certificate: Option<(&'static str, PathBuf)>,
+    /// `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`: (variable, PEM file).
+    pub(crate) client_certificate: Option<(&'static str, PathBuf)>,
+    /// `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_KEY`: (variable, PEM file).
+    pub(crate) client_key: Option<(&'static str, PathBuf)>,
 }
 
 /// The file exporter's settings from `TRACED_EXPORTER_FILE_*`.
@@ -551,6 +559,35 @@ fn check_url(name: &'static str, url: &str) -> Result<(), ConfigError> {
 }
 
 impl OtlpSettings {
+    /// Reads the certificate and key files named by the environment.
+    fn tls_settings(&self) -> Result<TlsSettings, ConfigError> {
+        let read = |(name, path): &(&'static str, PathBuf)| {
+            if !cfg!(feature = "tls") {
+                return Err(ConfigError::new(
+                    *name,
+                    path.display().to_string(),
+                    "unset: certificates need the `tls` feature of trace-exporters",
+                ));
+            }
+            std::fs::read(path).map_err(|e| {
+                ConfigError::new(
+                    *name,
+                    path.display().to_string(),
+                    format!("a readable PEM file ({e})"),
+                )
+            })
+        };
+        let roots_pem = self.certificate.as_ref().map(read).transpose()?;
+        let client_pem = match (&self.client_certificate, &self.client_key) {
+            (Some(cert), Some(key)) => Some((read(cert)?, read(key)?)),
+            _ => None,
+        };
+        Ok(TlsSettings {
+            roots_pem,
+            client_pem,
+        })
+    }
+
     fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
         let (endpoint, endpoint_variable) =
             if let Some(url) = vars.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
@@ -609,6 +646,33 @@ impl OtlpSettings {
             None => None,
         };
 
+        let file = |specific, general| {
+            vars.get_either(specific, general)
+                .map(|(name, v)| (name, PathBuf::from(v)))
+        };
+        let certificate = file(
+            "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+        );
+        let client_certificate = file(
+            "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+        );
+        let client_key = file(
+            "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+            "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+        );
+        match (&client_certificate, &client_key) {
+            (Some((name, path)), None) | (None, Some((name, path))) => {
+                return Err(ConfigError::new(
+                    *name,
+                    path.display().to_string(),
+                    "OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE and _CLIENT_KEY set together",
+                ))
+            }
+            _ => {}
+        }
+
         Ok(Self {
             endpoint,
             endpoint_variable,
@@ -617,6 +681,9 @@ impl OtlpSettings {
             headers,
             timeout,
             compression,
+            certificate,
+            client_certificate,
+            client_key,
         })
     }
 }
@@ -834,7 +901,9 @@ impl EnvConfig {
         Ok(match kind {
             ExporterKind::Otlp => {
                 let o = &self.otlp;
+                let tls = o.tls_settings()?;
                 let exporter = OtlpExporter::builder()
+                    .tls_settings(tls)
                     .endpoint(o.endpoint.clone())
                     .protocol(o.protocol)
                     .headers(o.headers.iter().cloned())
@@ -843,10 +912,18 @@ impl EnvConfig {
                     .build()
                     .map_err(|e| {
                         // Name the variable the bad value came from.
-                        let variable = if e.variable().ends_with("endpoint") {
-                            o.endpoint_variable
-                        } else {
-                            o.headers_variable
+                        let variable = match e.variable() {
+                            v if v.ends_with("endpoint") => o.endpoint_variable,
+                            v if v.ends_with("root_certificates_pem") || v.ends_with("tls") => o
+                                .certificate
+                                .as_ref()
+                                .or(o.client_certificate.as_ref())
+                                .map_or(o.endpoint_variable, |(name, _)| *name),
+                            v if v.ends_with("client_identity_pem") => o
+                                .client_certificate
+                                .as_ref()
+                                .map_or(o.endpoint_variable, |(name, _)| *name),
+                            _ => o.headers_variable,
                         };
                         ConfigError::new(variable, e.value().to_owned(), e.expected().to_owned())
                     })?;
@@ -1226,6 +1303,51 @@ mod tests {
                 "zstd",
                 "gzip or none"
             )
+        );
+    }
+
+    #[test]
+    fn certificates() {
+        let c = ok(&[
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                "/etc/client.pem",
+            ),
+            ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/client.key"),
+        ]);
+        assert_eq!(
+            c.otlp.certificate,
+            Some((
+                "OTEL_EXPORTER_OTLP_CERTIFICATE",
+                PathBuf::from("/etc/ca.pem")
+            ))
+        );
+        assert_eq!(
+            c.otlp.client_certificate,
+            Some((
+                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                PathBuf::from("/etc/client.pem")
+            ))
+        );
+        assert_eq!(
+            c.otlp.client_key,
+            Some((
+                "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+                PathBuf::from("/etc/client.key")
+            ))
+        );
+        let e = err(&[("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/client.key")]);
+        assert_eq!(e.variable(), "OTEL_EXPORTER_OTLP_CLIENT_KEY");
+        // A file that cannot be read is an error naming the variable.
+        let c = ok(&[(
+            "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+            "/nonexistent/ca.pem",
+        )]);
+        let e = c.otlp.tls_settings().err();
+        assert_eq!(
+            e.as_ref().map(ConfigError::variable),
+            Some("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE")
         );
     }
 

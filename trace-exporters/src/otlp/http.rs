@@ -8,7 +8,7 @@ use ureq::http::{HeaderName, HeaderValue, Uri};
 
 use super::proto::PartialSuccess;
 use super::retry::{self, Jitter, RetryConfig};
-use super::{json, proto, Compression, Protocol, ShutdownSignal};
+use super::{json, proto, Compression, Protocol, ShutdownSignal, TlsSettings};
 use crate::env::ConfigError;
 
 /// Stands for "no deadline": about 30 years.
@@ -37,6 +37,7 @@ impl HttpConfig {
         headers: &[(String, String)],
         timeout: Duration,
         retry: RetryConfig,
+        tls: &TlsSettings,
     ) -> Result<Self, ConfigError> {
         validate_endpoint(&endpoint)?;
         let mut parsed = Vec::with_capacity(headers.len());
@@ -58,7 +59,18 @@ impl HttpConfig {
             })?;
             parsed.push((header_name, header_value));
         }
-        let agent = ureq::Agent::config_builder()
+        let builder = ureq::Agent::config_builder();
+        #[cfg(feature = "tls")]
+        let builder = builder.tls_config(tls_config(tls)?);
+        #[cfg(not(feature = "tls"))]
+        if *tls != TlsSettings::default() {
+            return Err(ConfigError::new(
+                "OtlpExporterBuilder::tls",
+                "certificates",
+                "the `tls` feature of trace-exporters for certificates",
+            ));
+        }
+        let agent = builder
             .http_status_as_error(false)
             .user_agent(concat!(
                 "OTel-OTLP-Exporter-Rust-traced/",
@@ -84,6 +96,61 @@ impl HttpConfig {
     pub(crate) fn header_names(&self) -> Vec<&str> {
         self.headers.iter().map(|(k, _)| k.as_str()).collect()
     }
+}
+
+/// The rustls configuration: the given roots (or the bundled web roots) and
+/// an optional client identity.
+#[cfg(feature = "tls")]
+fn tls_config(tls: &TlsSettings) -> Result<ureq::tls::TlsConfig, ConfigError> {
+    use ureq::tls::{parse_pem, ClientCert, PemItem, RootCerts, TlsConfig};
+
+    fn certificates(
+        setting: &'static str,
+        pem: &[u8],
+    ) -> Result<Vec<ureq::tls::Certificate<'static>>, ConfigError> {
+        let mut certs = Vec::new();
+        for item in parse_pem(pem) {
+            match item {
+                Ok(PemItem::Certificate(c)) => certs.push(c),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(ConfigError::new(
+                        setting,
+                        format!("({} bytes)", pem.len()),
+                        format!("PEM certificates ({e})"),
+                    ))
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err(ConfigError::new(
+                setting,
+                format!("({} bytes)", pem.len()),
+                "at least one PEM `CERTIFICATE` block",
+            ));
+        }
+        Ok(certs)
+    }
+
+    let mut config = TlsConfig::builder();
+    if let Some(pem) = &tls.roots_pem {
+        config = config.root_certs(RootCerts::new_with_certs(&certificates(
+            "OtlpExporterBuilder::root_certificates_pem",
+            pem,
+        )?));
+    }
+    if let Some((chain, key)) = &tls.client_pem {
+        let chain = certificates("OtlpExporterBuilder::client_identity_pem", chain)?;
+        let key = ureq::tls::PrivateKey::from_pem(key).map_err(|e| {
+            ConfigError::new(
+                "OtlpExporterBuilder::client_identity_pem",
+                "(private key)",
+                format!("a PEM private key ({e})"),
+            )
+        })?;
+        config = config.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
+    }
+    Ok(config.build())
 }
 
 fn validate_endpoint(endpoint: &str) -> Result<(), ConfigError> {

@@ -344,6 +344,15 @@ impl SpanExporter for OtlpExporter {
     }
 }
 
+/// PEM material for `https://` endpoints (used with the `tls` feature).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct TlsSettings {
+    /// Trusted roots replacing the bundled web roots.
+    pub(crate) roots_pem: Option<Vec<u8>>,
+    /// Client certificate chain and private key (mutual TLS).
+    pub(crate) client_pem: Option<(Vec<u8>, Vec<u8>)>,
+}
+
 /// Settings of an [`OtlpExporter`]; see [`OtlpExporter::builder`].
 ///
 /// Its `Debug` output shows header names only: header values often hold
@@ -357,6 +366,7 @@ pub struct OtlpExporterBuilder {
     headers: Vec<(String, String)>,
     timeout: Duration,
     retry: RetryConfig,
+    tls: TlsSettings,
 }
 
 impl fmt::Debug for OtlpExporterBuilder {
@@ -369,6 +379,8 @@ impl fmt::Debug for OtlpExporterBuilder {
             .field("headers", &names)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("custom_roots", &self.tls.roots_pem.is_some())
+            .field("client_certificate", &self.tls.client_pem.is_some())
             .finish()
     }
 }
@@ -382,6 +394,7 @@ impl Default for OtlpExporterBuilder {
             headers: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             retry: RetryConfig::default(),
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -442,13 +455,44 @@ impl OtlpExporterBuilder {
         self
     }
 
+    /// Trusts the certificates in `pem` (one or more PEM `CERTIFICATE`
+    /// blocks, as in `OTEL_EXPORTER_OTLP_CERTIFICATE`) for `https://`
+    /// endpoints, instead of the bundled web roots: for a collector with a
+    /// private certificate authority. Needs the `tls` feature.
+    #[cfg(feature = "tls")]
+    pub fn root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.roots_pem = Some(pem.into());
+        self
+    }
+
+    /// Presents a client certificate to the collector (mutual TLS): the
+    /// certificate chain and its private key, both PEM (as
+    /// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` / `_CLIENT_KEY`). Needs the
+    /// `tls` feature.
+    #[cfg(feature = "tls")]
+    pub fn client_identity_pem(
+        mut self,
+        certificate_chain: impl Into<Vec<u8>>,
+        private_key: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls.client_pem = Some((certificate_chain.into(), private_key.into()));
+        self
+    }
+
+    /// Sets the TLS material from the environment (crate-internal: the
+    /// public setters exist only with the `tls` feature).
+    pub(crate) fn tls_settings(mut self, tls: TlsSettings) -> Self {
+        self.tls = tls;
+        self
+    }
+
     /// Builds the exporter.
     ///
     /// # Errors
     ///
     /// A [`ConfigError`] when the endpoint is not an `http://` or `https://`
-    /// URL (or is `https://` without the `tls` feature), or a header name or
-    /// value is not valid in HTTP.
+    /// URL (or is `https://` without the `tls` feature), a header name or
+    /// value is not valid in HTTP, or certificates or keys are not valid PEM.
     pub fn build(self) -> Result<OtlpExporter, ConfigError> {
         let config = http::HttpConfig::new(
             self.endpoint,
@@ -457,6 +501,7 @@ impl OtlpExporterBuilder {
             &self.headers,
             self.timeout,
             self.retry,
+            &self.tls,
         )?;
         let mut exporter = OtlpExporter {
             config,
