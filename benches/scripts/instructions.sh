@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Instructions per instrumented call, counted by callgrind (repeatable on a busy machine,
+# unlike timings). Each mode runs 200 000 calls of one case inside `benches/benches/span.rs`;
+# only the instrumented function (and what it calls) on the calling thread is counted: the
+# background exporter/collector threads of every library are left out alike.
+#   bash benches/scripts/instructions.sh            # all cases
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)"; exit 1; }
+bin=$(cargo bench -p benches --bench span --no-run 2>&1 | grep -o 'target/release/deps/span-[0-9a-f]*' | tail -1)
+count() { # label function mode [extra arg]
+  local n
+  n=$(valgrind --tool=callgrind --toggle-collect="$2" --callgrind-out-file=/dev/null \
+        "$bin" "profile-$3" ${4:-} 2>&1 | awk '/refs:/ {gsub(",","",$4); print $4}')
+  printf '| %s | %d |\n' "$1" $((n / 200000))
+}
+echo "| case | instructions per call |"
+echo "|---|---:|"
+count "bare function" span::bare bare
+count "traced: disabled (no tracer)" span::ours disabled
+count "traced: unsampled root (AlwaysOff)" span::ours unsampled
+count "traced: unsampled (non-sampled parent)" span::ours sampled parent
+count "traced: sampled, 2 attributes" span::ours sampled
+count "fastrace #[trace], no properties" span::fastrace_plain fastrace
+count "fastrace, 2 properties" span::fastrace_two fastrace2
+count "tracing #[instrument], 2 fields, registry + no-op layer" span::tracing_instrumented tracing
+count "opentelemetry_sdk, sampled, 2 attributes" span::otel otel
+count "opentelemetry_sdk, AlwaysOff" span::otel otel-off
