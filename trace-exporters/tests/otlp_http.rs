@@ -402,3 +402,17 @@ fn debug_output_hides_header_values() {
         assert!(!text.contains("hunter2"), "{text}");
     }
 }
+
+#[test]
+fn retry_after_zero_does_not_hammer_the_collector() {
+    let server = Server::start(|_, _| Reply::status(503).header("retry-after", "0"));
+    let exporter = build(
+        builder(&server.url())
+            .timeout(Duration::from_millis(600))
+            .retry(RetryConfig::default().initial_backoff(Duration::from_millis(200))),
+    );
+    exporter.export(&sample_spans()).expect_err("always 503");
+    // At least 100 ms between attempts: at most 6 attempts in 600 ms.
+    let n = server.requests().len();
+    assert!((1..=7).contains(&n), "{n} requests");
+}

@@ -11,6 +11,9 @@ use super::retry::{self, Jitter, RetryConfig};
 use super::{json, proto, Compression, Protocol, ShutdownSignal, TlsSettings};
 use crate::env::ConfigError;
 
+/// The shortest wait after a `Retry-After` answer.
+const MIN_RETRY_AFTER: Duration = Duration::from_millis(100);
+
 /// Stands for "no deadline": about 30 years.
 const FOREVER: Duration = Duration::from_secs(1 << 30);
 
@@ -225,9 +228,15 @@ pub(crate) fn send(
                     .retry_after
                     .as_deref()
                     .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+                // A "retry now" is honoured after a short pause, so a collector
+                // answering `Retry-After: 0` in a loop is not hammered.
+                let floor = config.retry.initial_backoff_value().min(MIN_RETRY_AFTER);
                 (
                     status_error(config, &reply),
-                    hint.unwrap_or_else(|| config.retry.backoff(retry_number, &mut jitter)),
+                    hint.map_or_else(
+                        || config.retry.backoff(retry_number, &mut jitter),
+                        |h| h.max(floor),
+                    ),
                 )
             }
             Ok(reply) => return Err(status_error(config, &reply)),
