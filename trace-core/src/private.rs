@@ -35,13 +35,18 @@ pub use crate::value::{KeyValue, StringValue, ToValue, Value};
 pub type Record<'a> = &'a mut dyn FnMut(&mut AttributeSink<'_>);
 
 /// Starts and enters a span (sync functions). `record` runs only when the span is sampled.
+/// `None` when no tracer is installed: the disabled path is one atomic load, and dropping
+/// the `None` is free.
 #[inline]
-pub fn start(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> SpanGuard {
+pub fn start(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> Option<SpanGuard> {
+    if !crate::tracer::is_enabled() {
+        return None;
+    }
     let builder = span(name).kind(kind);
-    match record {
+    Some(match record {
         Some(record) => builder.start_with(record),
         None => builder.start(),
-    }
+    })
 }
 
 /// Starts a span without entering it (futures). `record` runs only when the span is sampled.
@@ -234,6 +239,27 @@ macro_rules! target {
 }
 
 target!(SpanGuard, SpanRef);
+
+impl<T: Target> Target for Option<T> {
+    #[inline]
+    fn __traced_error(&self, description: &dyn Display, error_type: &str, event: bool) {
+        if let Some(span) = self {
+            span.__traced_error(description, error_type, event);
+        }
+    }
+    #[inline]
+    fn __traced_set<V: ToValue + ?Sized>(&self, key: &'static str, value: &V) {
+        if let Some(span) = self {
+            span.__traced_set(key, value);
+        }
+    }
+    #[inline]
+    fn __traced_set_all<A: SpanAttributes + ?Sized>(&self, value: &A) {
+        if let Some(span) = self {
+            span.__traced_set_all(value);
+        }
+    }
+}
 
 /// The attributes of `value`, nested under `prefix` (used for `ret` of a `SpanAttributes`).
 struct Nested<'a, T: ?Sized>(&'static str, &'a T);
