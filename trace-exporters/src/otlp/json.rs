@@ -14,6 +14,21 @@ use super::model::{self, ScopeGroups};
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Bytes that cannot appear raw in a JSON string: controls, `"` and `\`
+/// (and DEL, escaped for the terminal's sake).
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[0x7f] = true;
+    table
+};
+
 /// Appends `s` as a JSON string literal.
 pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
@@ -21,22 +36,21 @@ pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f | 0x7f => b"",
-            _ => continue,
-        };
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
         out.extend_from_slice(&bytes[start..i]);
-        if escape.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            out.extend_from_slice(escape);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
         }
         start = i + 1;
     }
@@ -63,21 +77,36 @@ mod itoa_like {
         fn append(self, out: &mut Vec<u8>);
     }
 
+    /// "00" to "99", two digits per division.
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+                                2021222324252627282930313233343536373839\
+                                4041424344454647484950515253545556575859\
+                                6061626364656667686970717273747576777879\
+                                8081828384858687888990919293949596979899";
+
     impl Integer for u64 {
         fn append(self, out: &mut Vec<u8>) {
             let mut tmp = [0u8; 20];
             let mut i = tmp.len();
             let mut v = self;
-            loop {
+            while v >= 100 {
+                // v % 100 < 100: an index into PAIRS.
+                #[allow(clippy::cast_possible_truncation)]
+                let pair = (v % 100) as usize * 2;
+                v /= 100;
+                i -= 2;
+                tmp[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let last = v as usize;
+            if last >= 10 {
+                i -= 2;
+                tmp[i..i + 2].copy_from_slice(&PAIRS[last * 2..last * 2 + 2]);
+            } else {
                 i -= 1;
-                // v % 10 < 10 fits in a u8.
                 #[allow(clippy::cast_possible_truncation)]
                 {
-                    tmp[i] = b'0' + (v % 10) as u8;
-                }
-                v /= 10;
-                if v == 0 {
-                    break;
+                    tmp[i] = b'0' + last as u8;
                 }
             }
             out.extend_from_slice(&tmp[i..]);
@@ -476,6 +505,20 @@ mod tests {
         assert_eq!(i(-42), "-42");
         assert_eq!(i(i64::MIN), "-9223372036854775808");
         assert_eq!(i(i64::MAX), "9223372036854775807");
+        let mut v: u64 = 1;
+        while let Some(next) = v.checked_mul(3) {
+            for x in [v - 1, v, v + 1] {
+                let mut out = Vec::new();
+                number(&mut out, x);
+                assert_eq!(String::from_utf8(out).unwrap_or_default(), x.to_string());
+            }
+            v = next;
+        }
+        for x in [9u64, 10, 99, 100, 101, 999, 1000, u64::MAX] {
+            let mut out = Vec::new();
+            number(&mut out, x);
+            assert_eq!(String::from_utf8(out).unwrap_or_default(), x.to_string());
+        }
     }
 
     #[test]
