@@ -15,7 +15,7 @@ use trace_core::{
 };
 
 use crate::otlp::{Compression, OtlpExporter, Protocol, TlsSettings, DEFAULT_TIMEOUT};
-use crate::{FileExporter, MultiExporter, StdoutExporter, WriterExporter};
+use crate::{FileExporter, MultiExporter, StdoutExporter};
 
 /// Installs the global tracer as the standard `OTEL_*` environment
 /// variables say, and returns its guard (keep it alive; dropping it flushes
@@ -931,7 +931,7 @@ impl EnvConfig {
             }
             ExporterKind::Console => match self.console_format {
                 ConsoleFormat::Pretty => Box::new(StdoutExporter::pretty()),
-                ConsoleFormat::Json => Box::new(WriterExporter::new(std::io::stdout())),
+                ConsoleFormat::Json => Box::new(StdoutExporter::json()),
             },
             ExporterKind::File => {
                 let f = &self.file;

@@ -1,8 +1,6 @@
 //! JSON lines: one OTLP/JSON object per span per line. The format is documented on
 //! [`WriterExporter`](crate::WriterExporter), the public face of this module.
 
-use std::io::{self, Write};
-
 use trace_core::{Resource, SpanData};
 
 use crate::otlp::json;
@@ -31,24 +29,4 @@ impl LineEncoder {
         json::encode_request(&self.resource, std::slice::from_ref(span), out);
         out.push(b'\n');
     }
-}
-
-/// Writes the JSON line of `span` (see the module docs), newline included,
-/// with one `write_all`.
-///
-/// # Errors
-///
-/// The writer's error.
-#[allow(
-    dead_code,
-    reason = "the line writer behind `StdoutExporter::json` (stdout.rs)"
-)]
-pub(crate) fn write_json_line(
-    span: &SpanData,
-    resource: &Resource,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    let mut line = Vec::with_capacity(512);
-    LineEncoder::new(resource).line(span, &mut line);
-    out.write_all(&line)
 }
