@@ -129,8 +129,9 @@ fn a_hanging_collector_never_blocks_the_application_and_memory_stays_bounded() {
 fn shutdown_with_a_dead_collector_returns_within_the_export_timeout() {
     let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
     let export_timeout = Duration::from_secs(2);
+    let dead = dead_addr();
     let exporter = OtlpExporter::builder()
-        .endpoint(format!("http://{}/v1/traces", dead_addr()))
+        .endpoint(dead.url())
         .timeout(Duration::from_millis(400))
         .build()
         .expect("exporter");
@@ -166,8 +167,9 @@ fn shutdown_with_a_dead_collector_returns_within_the_export_timeout() {
 fn shutdown_is_bounded_even_when_the_queue_cannot_drain() {
     let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
     let export_timeout = Duration::from_secs(1);
+    let dead = dead_addr();
     let exporter = OtlpExporter::builder()
-        .endpoint(format!("http://{}/v1/traces", dead_addr()))
+        .endpoint(dead.url())
         .timeout(Duration::from_millis(800))
         .build()
         .expect("exporter");
@@ -196,9 +198,9 @@ fn shutdown_is_bounded_even_when_the_queue_cannot_drain() {
 #[test]
 fn export_resumes_when_the_collector_comes_back() {
     let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
-    let addr = dead_addr();
+    let dead = dead_addr();
     let exporter = OtlpExporter::builder()
-        .endpoint(format!("http://{addr}/v1/traces"))
+        .endpoint(dead.url())
         .timeout(Duration::from_millis(300))
         .build()
         .expect("exporter");
@@ -213,7 +215,7 @@ fn export_resumes_when_the_collector_comes_back() {
     assert!(guard.force_flush().is_err(), "the collector is down");
     assert_eq!(guard.tracer().failed_spans(), 10);
 
-    let server = Server::start_on(addr, |_, _| ok());
+    let server = dead.revive(|_, _| ok());
     for _ in 0..7 {
         let _span = span("after").start();
     }

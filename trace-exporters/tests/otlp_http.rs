@@ -233,7 +233,8 @@ fn partial_success_in_json() {
 
 #[test]
 fn collector_not_listening_fails_within_the_timeout() {
-    let url = format!("http://{}/v1/traces", dead_addr());
+    let dead = dead_addr();
+    let url = dead.url();
     let exporter = build(builder(&url).timeout(Duration::from_millis(700)));
     let start = Instant::now();
     let err = exporter
@@ -344,13 +345,13 @@ fn shutdown_cuts_a_retry_wait_short() {
 
 #[test]
 fn collector_coming_back_is_used_again() {
-    let addr = dead_addr();
-    let url = format!("http://{addr}/v1/traces");
+    let dead = dead_addr();
+    let url = dead.url();
     let exporter = build(builder(&url).timeout(Duration::from_millis(300)));
     exporter
         .export(&sample_spans())
         .expect_err("collector down");
-    let server = Server::start_on(addr, |_, _| protobuf_ok());
+    let server = dead.revive(|_, _| protobuf_ok());
     exporter.export(&sample_spans()).expect("collector back");
     assert_eq!(server.requests().len(), 1);
     let stats = exporter.stats();

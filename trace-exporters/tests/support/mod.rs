@@ -326,8 +326,45 @@ fn read_line_patiently(
     }
 }
 
-/// An address nothing listens on (bound, then released).
-pub fn dead_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr")
+/// A port on 127.0.0.1 that refuses connections: bound but not listening,
+/// so no other test can take it while this is alive.
+pub struct DeadAddr {
+    addr: SocketAddr,
+    _hold: socket2::Socket,
+}
+
+impl DeadAddr {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/v1/traces", self.addr)
+    }
+
+    /// The collector comes back on this address.
+    pub fn revive(
+        self,
+        script: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        let addr = self.addr;
+        drop(self);
+        Server::start_on(addr, script)
+    }
+}
+
+pub fn dead_addr() -> DeadAddr {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
+    socket.bind(&any.into()).expect("bind");
+    let addr = socket
+        .local_addr()
+        .expect("local address")
+        .as_socket()
+        .expect("an IP address");
+    DeadAddr {
+        addr,
+        _hold: socket,
+    }
 }
