@@ -76,6 +76,30 @@ async fn async_expression_body(x: u64) -> u64 {
 #[traced]
 async fn async_unit_body() {}
 
+const NAME: &str = "named.by.constant";
+
+#[traced(name = NAME, ret(display), err(debug))]
+fn named(n: u8) -> Result<u8, Failure> {
+    if n == 0 {
+        return Err(Failure);
+    }
+    Ok(n)
+}
+
+#[traced(attrs(n))]
+fn boxed<'a>(n: &'a u8) -> std::pin::Pin<Box<dyn Future<Output = u8> + Send + 'a>> {
+    Box::pin(async move { *n })
+}
+
+mod reexport {
+    pub(crate) use trace_core as runtime;
+}
+
+#[traced(crate = reexport::runtime, ret(debug))]
+fn via_reexport(v: &[u8]) -> Vec<u8> {
+    v.to_vec()
+}
+
 struct Service {
     config: Config,
 }
@@ -114,4 +138,7 @@ fn instrumented_code_is_lint_clean() {
     unit_expression_body();
     drop(async_expression_body(1));
     drop(async_unit_body());
+    assert!(named(0).is_err());
+    drop(boxed(&1));
+    assert_eq!(via_reexport(&[1]), [1]);
 }
