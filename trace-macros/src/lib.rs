@@ -143,8 +143,10 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `SpanAttributes`, nested under its name. Keys are checked at compile time.
 ///
 /// On an enum, the value is its variant name (`#[span(rename = "..")]` on a variant changes
-/// it); the enum also gets a `ToValue` implementation, so it can be captured and used as a
-/// field, and when it is the error of a `Result` returned by a `#[traced]` function, the
+/// it; the fields of variants are not recorded). The enum also gets a `ToValue`
+/// implementation, so it can be captured and used as a field; recorded on its own
+/// (`set_attributes`) its key is the container `prefix`, by default the type name in
+/// snake_case. When it is the error of a `Result` returned by a `#[traced]` function, the
 /// variant name is recorded as `error.type`.
 #[proc_macro_derive(SpanAttributes, attributes(span))]
 pub fn derive_span_attributes(input: TokenStream) -> TokenStream {
