@@ -146,7 +146,7 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
 /// it; the fields of variants are not recorded). The enum also gets a `ToValue`
 /// implementation, so it can be captured and used as a field; recorded on its own
 /// (`set_attributes`) its key is the container `prefix`, by default the type name in
-/// snake_case. When it is the error of a `Result` returned by a `#[traced]` function, the
+/// `snake_case`. When it is the error of a `Result` returned by a `#[traced]` function, the
 /// variant name is recorded as `error.type`.
 #[proc_macro_derive(SpanAttributes, attributes(span))]
 pub fn derive_span_attributes(input: TokenStream) -> TokenStream {
