@@ -449,6 +449,15 @@ pub mod outcome {
         }
     }
 
+    /// `Result<(), E>`: nothing to record on `Ok`.
+    pub trait RetOkUnit {
+        fn __traced_record_ret<S: Target>(&self, span: &S);
+    }
+    impl<E> RetOkUnit for &&&&Outcome<'_, Result<(), E>> {
+        #[inline]
+        fn __traced_record_ret<S: Target>(&self, _: &S) {}
+    }
+
     pub trait RetOkAttributes {
         fn __traced_record_ret<S: Target>(&self, span: &S);
     }

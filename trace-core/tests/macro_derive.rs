@@ -304,6 +304,14 @@ fn ret_attributes() -> ClientInfo {
     }
 }
 
+#[traced(ret)]
+fn ret_unit_ok(fail: bool) -> Result<(), StoreError> {
+    if fail {
+        return Err(StoreError::NotFound("z".into()));
+    }
+    Ok(())
+}
+
 #[traced(ret(display))]
 fn ret_display_ok() -> Result<SocketAddr, StoreError> {
     Ok("127.0.0.1:2".parse().unwrap())
@@ -330,6 +338,12 @@ fn ret_records_the_return_value() {
     assert_eq!(text(&only("ret_debug"), "return"), Some("[1, 2]"));
     assert_eq!(text(&only("ret_display"), "return"), Some("127.0.0.1:1"));
     assert_eq!(text(&only("ret_attributes"), "return.address"), Some("h"));
+    ret_unit_ok(false).unwrap();
+    assert!(ret_unit_ok(true).is_err());
+    let unit = exporter().find_all("ret_unit_ok");
+    assert_eq!(unit.len(), 2);
+    assert!(unit[0].attribute("return").is_none());
+    assert_eq!(text(&unit[1], "error.type"), Some("NotFound"));
     ret_display_ok().unwrap();
     ret_ok_attributes().unwrap();
     assert_eq!(text(&only("ret_display_ok"), "return"), Some("127.0.0.1:2"));
