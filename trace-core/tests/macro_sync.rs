@@ -148,3 +148,27 @@ fn impl_blocks() {
     assert_eq!(get.kind, SpanKind::Server);
     assert!(exporter().find("Counter::untraced").is_none());
 }
+
+const ROUTE_NAME: &str = "GET /users/{id}";
+
+mod reexport {
+    pub(crate) use trace_core as runtime;
+}
+
+#[traced(name = ROUTE_NAME, crate = reexport::runtime, attrs(id))]
+fn named_by_constant(id: u32) -> u32 {
+    id
+}
+
+#[traced]
+fn r#match() {}
+
+#[test]
+fn constant_names_raw_identifiers_and_crate_paths() {
+    exporter();
+    assert_eq!(named_by_constant(3), 3);
+    r#match();
+    let span = only("GET /users/{id}");
+    assert_eq!(span.attribute("id"), Some(&Value::I64(3)));
+    only("match");
+}
