@@ -24,4 +24,4 @@ RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks" \
     cargo build --release --target "$host" --bin parsers
-"target/$host/release/parsers" corpus/parsers -artifact_prefix=artifacts/parsers/ "${limits[@]}"
+"${CARGO_TARGET_DIR:-target}/$host/release/parsers" corpus/parsers -artifact_prefix=artifacts/parsers/ "${limits[@]}"

@@ -9,7 +9,7 @@ cd "$root"
 
 cargo build -q -p examples --example propagation_service
 log="$(mktemp)"
-OTEL_TRACES_EXPORTER=none ./target/debug/examples/propagation_service --port 0 >"$log" 2>&1 &
+OTEL_TRACES_EXPORTER=none "${CARGO_TARGET_DIR:-target}/debug/examples/propagation_service" --port 0 >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
 
