@@ -244,14 +244,16 @@ pub(crate) fn is_unit_or_never(ty: &Type) -> bool {
     }
 }
 
-/// Whether a type is visibly not a `Result` (nor an alias of one): primitives, `String`,
-/// references, tuples, arrays, slices, pointers, fn pointers, trait objects. For these `err`
+/// Whether a type is visibly not a `Result` (nor an alias of one): primitives, references,
+/// tuples, arrays, slices, pointers, fn pointers, trait objects. (A type named like a
+/// primitive could in theory be a local alias; `String` and other library names are left to
+/// the type-based check, since they are more plausibly shadowed.) For these `err`
 /// has nothing to inspect, so the expansion leaves the return value alone. Anything else
 /// (paths, aliases, generics) is decided by type in the expansion.
 pub(crate) fn visibly_not_result(ty: &Type) -> bool {
     const PRIMITIVES: &[&str] = &[
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
-        "f32", "f64", "bool", "char", "str", "String",
+        "f32", "f64", "bool", "char", "str",
     ];
     match ty {
         Type::Reference(_)
@@ -461,7 +463,6 @@ mod tests {
         for ty in [
             quote::quote!(u64),
             quote::quote!(&str),
-            quote::quote!(String),
             quote::quote!((u8, Result<u8, E>)),
             quote::quote!([u8; 4]),
             quote::quote!(&Result<u8, E>),
@@ -475,6 +476,7 @@ mod tests {
             quote::quote!(AppResult),
             quote::quote!(T),
             quote::quote!(Vec<u8>),
+            quote::quote!(String),
             quote::quote!(::core::primitive::u8),
         ] {
             let ty: Type = syn::parse2(ty).unwrap();
