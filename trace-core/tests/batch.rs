@@ -191,3 +191,31 @@ fn eight_threads_lose_nothing_below_the_bound() {
     ids.dedup();
     assert_eq!(ids.len(), spans.len(), "span ids are unique");
 }
+
+/// Rejects a fixed number of spans per batch, as an OTLP partial success does.
+struct PartialReject(u64);
+
+impl SpanExporter for PartialReject {
+    fn export(&self, _batch: &[SpanData]) -> Result<(), ExportError> {
+        Err(ExportError::Rejected {
+            rejected: self.0,
+            message: "2 spans had no name".into(),
+        })
+    }
+}
+
+#[test]
+fn partial_success_counts_only_the_rejected_spans() {
+    let _s = serial();
+    let guard = Tracer::builder()
+        .exporter(PartialReject(2))
+        .batch_config(BatchConfig::default().with_scheduled_delay(Duration::MAX))
+        .install_global();
+    for _ in 0..10 {
+        drop(span("s").start());
+    }
+    let tracer = guard.tracer();
+    let _ = guard.force_flush();
+    assert_eq!(tracer.failed_spans(), 2);
+    let _ = guard.shutdown();
+}

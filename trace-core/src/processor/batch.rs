@@ -241,6 +241,13 @@ impl BatchProcessor {
     }
 }
 
+/// `now + d`, saturating at a year away (any configured duration is safe).
+fn after(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 struct Worker {
     shared: Arc<Shared>,
     exporter: Box<dyn SpanExporter>,
@@ -259,7 +266,7 @@ impl Worker {
     }
 
     fn run(mut self) {
-        let mut deadline = Instant::now() + self.config.scheduled_delay;
+        let mut deadline = after(Instant::now(), self.config.scheduled_delay);
         loop {
             let controls = std::mem::take(&mut *lock(&self.shared.control));
             for control in controls {
@@ -284,7 +291,7 @@ impl Worker {
                 if !self.batch.is_empty() {
                     let _ = self.export();
                 }
-                deadline = now + self.config.scheduled_delay;
+                deadline = after(now, self.config.scheduled_delay);
             }
             let idle = !self.shared.notified.swap(false, Ordering::AcqRel)
                 && lock(&self.shared.control).is_empty();
@@ -317,10 +324,15 @@ impl Worker {
 
     fn export(&mut self) -> Result<(), ExportError> {
         let result = self.exporter.export(&self.batch);
-        if result.is_err() {
-            self.shared
-                .failed
-                .fetch_add(self.batch.len() as u64, Ordering::Relaxed);
+        let sent = self.batch.len() as u64;
+        let failed = match &result {
+            Ok(()) => 0,
+            // A partial success: the rest of the batch was accepted.
+            Err(ExportError::Rejected { rejected, .. }) => (*rejected).min(sent),
+            Err(_) => sent,
+        };
+        if failed > 0 {
+            self.shared.failed.fetch_add(failed, Ordering::Relaxed);
         }
         self.batch.clear();
         result
