@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use trace_core::propagation::Propagators;
 use trace_core::{
     AlwaysOff, AlwaysOn, BatchConfig, KeyValue, ParentBased, RateLimited, SpanExporter, SpanLimits,
     TraceIdRatio, Tracer, TracerBuilder, TracerGuard,
@@ -24,6 +25,7 @@ use crate::{FileExporter, MultiExporter, StdoutExporter};
 /// | variable | accepted values (default) |
 /// | --- | --- |
 /// | `OTEL_SDK_DISABLED` | `true`, `false` (`false`); `true` installs a tracer that records and exports nothing |
+/// | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `none` (`tracecontext,baggage`); set process-wide by `init_from_env` only |
 /// | `OTEL_SERVICE_NAME` | the `service.name` resource attribute (`unknown_service:<executable name>`) |
 /// | `OTEL_RESOURCE_ATTRIBUTES` | `key=value,key2=value2`, percent-encoded; `OTEL_SERVICE_NAME` wins over a `service.name` here |
 /// | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`, `ratelimited` (`parentbased_always_on`) |
@@ -71,7 +73,15 @@ use crate::{FileExporter, MultiExporter, StdoutExporter};
 /// }
 /// ```
 pub fn init_from_env() -> Result<TracerGuard, ConfigError> {
-    builder_from_env().map(TracerBuilder::install_global)
+    let config = EnvConfig::from_lookup(|name| {
+        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+    })?;
+    let propagators = config.propagators;
+    let builder = config.builder()?;
+    if let Some(p) = propagators {
+        trace_core::propagation::set_propagators(p);
+    }
+    Ok(builder.install_global())
 }
 
 /// The [`Tracer`] builder that [`init_from_env`] installs, to adjust before
@@ -249,6 +259,8 @@ pub(crate) struct EnvConfig {
     pub(crate) file: FileSettings,
     pub(crate) batch: BatchSettings,
     pub(crate) limits: LimitSettings,
+    /// `OTEL_PROPAGATORS`, when set.
+    pub(crate) propagators: Option<Propagators>,
 }
 
 /// The default base URL of `OTEL_EXPORTER_OTLP_ENDPOINT` for OTLP/HTTP.
@@ -264,6 +276,7 @@ const SAMPLERS: &str = "one of always_on, always_off, traceidratio, parentbased_
                         parentbased_always_off, parentbased_traceidratio, ratelimited";
 const EXPORTERS: &str = "a comma-separated list of otlp, console, file, or none";
 const BOOLEAN: &str = "true or false";
+const PROPAGATORS: &str = "a comma-separated list of tracecontext, baggage, or none alone";
 const MILLIS: &str = "a whole number of milliseconds, at most 4294967295 (about 49 days)";
 const COUNT: &str = "a whole number (0 or more)";
 
@@ -793,6 +806,13 @@ impl EnvConfig {
 
         let batch = BatchSettings::from_vars(&vars)?;
         let limits = LimitSettings::from_vars(&vars)?;
+        let propagators = match vars.get("OTEL_PROPAGATORS") {
+            Some(v) => Some(
+                Propagators::from_env_value(&v)
+                    .map_err(|_| ConfigError::new("OTEL_PROPAGATORS", v, PROPAGATORS))?,
+            ),
+            None => None,
+        };
 
         Ok(Self {
             disabled,
@@ -805,6 +825,7 @@ impl EnvConfig {
             file,
             batch,
             limits,
+            propagators,
         })
     }
 }
@@ -1016,6 +1037,16 @@ mod tests {
     #[test]
     fn sdk_disabled() {
         assert!(ok(&[("OTEL_SDK_DISABLED", "true")]).disabled);
+        assert_eq!(ok(&[]).propagators, None);
+        let p = ok(&[("OTEL_PROPAGATORS", "baggage")]).propagators.unwrap();
+        assert!(p.baggage() && !p.trace_context());
+        let p = ok(&[("OTEL_PROPAGATORS", "none")]).propagators.unwrap();
+        assert!(!p.baggage() && !p.trace_context());
+        let e = err(&[("OTEL_PROPAGATORS", "tracecontext,xray")]);
+        assert_eq!(
+            (e.variable(), e.value(), e.expected()),
+            ("OTEL_PROPAGATORS", "tracecontext,xray", PROPAGATORS)
+        );
         assert!(ok(&[("OTEL_SDK_DISABLED", "TRUE")]).disabled);
         assert!(!ok(&[("OTEL_SDK_DISABLED", "false")]).disabled);
         let e = err(&[("OTEL_SDK_DISABLED", "yes")]);
