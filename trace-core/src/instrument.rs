@@ -62,6 +62,14 @@ impl<F: Future> Future for Instrumented<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
+        if this.context.is_none() && !this.span.has_slot() {
+            // Nothing to enter (no tracer was installed when the span started).
+            let result = this.inner.poll(cx);
+            if result.is_ready() {
+                *this.done = true;
+            }
+            return result;
+        }
         let _attached = this.context.as_ref().map(|c| c.clone().attach());
         let token = this.span.take_slot().map_or(0, context::push);
         let result = {

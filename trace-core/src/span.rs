@@ -779,6 +779,11 @@ impl Span {
         }
     }
 
+    #[inline]
+    pub(crate) fn has_slot(&mut self) -> bool {
+        self.slot.get_mut().is_some()
+    }
+
     pub(crate) fn take_slot(&mut self) -> Option<Slot> {
         self.slot.get_mut().take()
     }
