@@ -1,5 +1,5 @@
-//! With no tracer installed, a `#[traced]` call evaluates no capture, formats nothing and
-//! allocates nothing.
+//! With no tracer installed, and then with a tracer whose sampler drops everything, a
+//! `#[traced]` call evaluates no capture, formats nothing and allocates nothing.
 
 #![allow(unsafe_code)]
 
@@ -84,9 +84,9 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
     rt.block_on(f)
 }
 
-#[test]
-fn disabled_calls_evaluate_and_allocate_nothing() {
-    assert!(!trace_core::is_enabled());
+/// Calls the instrumented functions and checks that nothing was evaluated, formatted or
+/// allocated; `what` names the state in the failure messages.
+fn check_free(what: &str) {
     // Warm up whatever the first call initializes lazily.
     let _ = work(1, &Loud);
     let before = allocations();
@@ -96,29 +96,32 @@ fn disabled_calls_evaluate_and_allocate_nothing() {
     assert_eq!(
         allocations() - before,
         0,
-        "a disabled #[traced] call allocated"
+        "a {what} #[traced] call allocated"
     );
-    assert_eq!(
-        EVALUATED.load(Ordering::Relaxed),
-        0,
-        "a capture was evaluated"
-    );
-    assert_eq!(
-        FORMATTED.load(Ordering::Relaxed),
-        0,
-        "something was formatted"
-    );
-
     assert_eq!(block_on(work_async(3)).ok(), Some(3));
     assert!(block_on(work_async(0)).is_err());
     assert_eq!(
         EVALUATED.load(Ordering::Relaxed),
         0,
-        "a capture was evaluated"
+        "{what}: a capture was evaluated"
     );
     assert_eq!(
         FORMATTED.load(Ordering::Relaxed),
         0,
-        "something was formatted"
+        "{what}: something was formatted"
     );
+}
+
+// One test, in order: the tracer is process-wide.
+#[test]
+fn disabled_and_unsampled_calls_evaluate_and_allocate_nothing() {
+    assert!(!trace_core::is_enabled());
+    check_free("disabled");
+    let guard = trace_core::Tracer::builder()
+        .sampler(trace_core::AlwaysOff)
+        .simple_exporter(trace_exporters::InMemoryExporter::new())
+        .install_global();
+    assert!(trace_core::is_enabled());
+    check_free("unsampled");
+    guard.shutdown().unwrap();
 }
