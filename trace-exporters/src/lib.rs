@@ -1,7 +1,17 @@
 //! # trace-exporters
 //!
-//! Where spans leave the process: [`NoopExporter`], [`InMemoryExporter`] (for tests),
-//! [`StdoutExporter`] (a readable tree per trace).
+//! Where spans leave the process:
+//!
+//! - [`init_from_env`]: the one-line setup from the standard `OTEL_*` variables (the table is
+//!   in its docs); [`builder_from_env`] to adjust before installing.
+//! - [`OtlpExporter`]: OTLP/HTTP, protobuf or JSON, gzip, retries with backoff and
+//!   `Retry-After`, partial success reported; `https` with the `tls` feature.
+//! - [`StdoutExporter`]: [`pretty`](StdoutExporter::pretty) (a readable tree per trace) or
+//!   [`json`](StdoutExporter::json) lines.
+//! - [`WriterExporter`] and [`FileExporter`]: one OTLP/JSON object per span per line (the
+//!   format is documented on [`WriterExporter`]); the file exporter rotates by size.
+//! - [`MultiExporter`]: fan-out; [`NoopExporter`]: discard; [`InMemoryExporter`]: keep
+//!   spans in memory and inspect them in tests.
 //!
 //! ```
 //! use trace_core::{span, Tracer};
