@@ -272,7 +272,7 @@ impl TracerBuilder {
             }
             ExporterChoice::Simple(mut e) => {
                 e.set_resource(&resource);
-                Processor::simple(e, self.batch.export_timeout)
+                Processor::simple(e)
             }
         };
         let clock = quanta::Clock::new();

@@ -6,8 +6,6 @@ mod simple;
 pub use batch::BatchConfig;
 pub(crate) use batch::ProducerSlot;
 
-use std::time::Duration;
-
 use crate::export::{ExportError, SpanExporter};
 use crate::span::SpanRecord;
 use crate::tracer::TracerInner;
@@ -24,8 +22,8 @@ impl Processor {
         Processor::Batch(batch::BatchProcessor::new(exporter, config))
     }
 
-    pub(crate) fn simple(exporter: Box<dyn SpanExporter>, timeout: Duration) -> Self {
-        Processor::Simple(simple::SimpleProcessor::new(exporter, timeout))
+    pub(crate) fn simple(exporter: Box<dyn SpanExporter>) -> Self {
+        Processor::Simple(simple::SimpleProcessor::new(exporter))
     }
 
     /// Takes an ended span; `false` when it had to be dropped.

@@ -3,7 +3,6 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use crate::export::{ExportError, SpanExporter};
 use crate::span::SpanRecord;
@@ -18,16 +17,14 @@ pub(crate) struct SimpleProcessor {
     exporter: Mutex<Box<dyn SpanExporter>>,
     failed: AtomicU64,
     shut_down: std::sync::atomic::AtomicBool,
-    _timeout: Duration,
 }
 
 impl SimpleProcessor {
-    pub(crate) fn new(exporter: Box<dyn SpanExporter>, timeout: Duration) -> Self {
+    pub(crate) fn new(exporter: Box<dyn SpanExporter>) -> Self {
         SimpleProcessor {
             exporter: Mutex::new(exporter),
             failed: AtomicU64::new(0),
             shut_down: std::sync::atomic::AtomicBool::new(false),
-            _timeout: timeout,
         }
     }
 
