@@ -13,6 +13,22 @@ thread_local! {
     static IN_EXPORT: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Marks this thread as running the exporter until dropped (also when the exporter panics).
+struct Exporting;
+
+impl Exporting {
+    fn enter() -> Self {
+        let _ = IN_EXPORT.try_with(|f| f.set(true));
+        Exporting
+    }
+}
+
+impl Drop for Exporting {
+    fn drop(&mut self) {
+        let _ = IN_EXPORT.try_with(|f| f.set(false));
+    }
+}
+
 pub(crate) struct SimpleProcessor {
     exporter: Mutex<Box<dyn SpanExporter>>,
     failed: AtomicU64,
@@ -29,16 +45,13 @@ impl SimpleProcessor {
     }
 
     pub(crate) fn on_end(&self, rec: Box<SpanRecord>) -> bool {
-        if self.shut_down.load(Ordering::Relaxed) || IN_EXPORT.with(Cell::get) {
+        let busy = IN_EXPORT.try_with(Cell::get).unwrap_or(true);
+        if self.shut_down.load(Ordering::Relaxed) || busy {
             return false;
         }
         let data = rec.into_data();
-        IN_EXPORT.with(|f| f.set(true));
-        let result = match self.exporter.lock() {
-            Ok(e) => e.export(std::slice::from_ref(&data)),
-            Err(poisoned) => poisoned.into_inner().export(std::slice::from_ref(&data)),
-        };
-        IN_EXPORT.with(|f| f.set(false));
+        let _exporting = Exporting::enter();
+        let result = self.with_exporter(|e| e.export(std::slice::from_ref(&data)));
         if result.is_err() {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }
