@@ -2,33 +2,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use trace_core::{traced, SpanData, Status, Tracer, Value};
-use trace_exporters::InMemoryExporter;
+use trace_core::{traced, Status, Value};
 
-fn exporter() -> &'static InMemoryExporter {
-    static EXPORTER: OnceLock<InMemoryExporter> = OnceLock::new();
-    EXPORTER.get_or_init(|| {
-        let exporter = InMemoryExporter::new();
-        let guard = Tracer::builder()
-            .simple_exporter(exporter.clone())
-            .install_global();
-        std::mem::forget(guard);
-        exporter
-    })
-}
-
-fn only(name: &str) -> SpanData {
-    let all = exporter().find_all(name);
-    assert_eq!(
-        all.len(),
-        1,
-        "expected one span named {name:?}, got {all:#?}"
-    );
-    all.into_iter().next().unwrap()
-}
+mod support;
+use support::{exporter, only};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

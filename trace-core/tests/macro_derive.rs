@@ -2,32 +2,11 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 
-use trace_core::{current_span, traced, SpanAttributes, SpanData, Status, Tracer, Value};
-use trace_exporters::InMemoryExporter;
+use trace_core::{current_span, traced, SpanAttributes, SpanData, Status, Value};
 
-fn exporter() -> &'static InMemoryExporter {
-    static EXPORTER: OnceLock<InMemoryExporter> = OnceLock::new();
-    EXPORTER.get_or_init(|| {
-        let exporter = InMemoryExporter::new();
-        let guard = Tracer::builder()
-            .simple_exporter(exporter.clone())
-            .install_global();
-        std::mem::forget(guard);
-        exporter
-    })
-}
-
-fn only(name: &str) -> SpanData {
-    let all = exporter().find_all(name);
-    assert_eq!(
-        all.len(),
-        1,
-        "expected one span named {name:?}, got {all:#?}"
-    );
-    all.into_iter().next().unwrap()
-}
+mod support;
+use support::{exporter, only};
 
 fn text<'a>(span: &'a SpanData, key: &str) -> Option<&'a str> {
     span.attribute(key).and_then(Value::as_str)

@@ -1,33 +1,11 @@
 //! `#[traced]` on sync functions, end to end through `InMemoryExporter`.
 
 use std::fmt;
-use std::sync::OnceLock;
 
-use trace_core::{traced, SpanData, SpanKind, Status, Tracer, Value};
-use trace_exporters::InMemoryExporter;
+use trace_core::{traced, SpanData, SpanKind, Status, Value};
 
-fn exporter() -> &'static InMemoryExporter {
-    static EXPORTER: OnceLock<InMemoryExporter> = OnceLock::new();
-    EXPORTER.get_or_init(|| {
-        let exporter = InMemoryExporter::new();
-        let guard = Tracer::builder()
-            .simple_exporter(exporter.clone())
-            .install_global();
-        // The tracer lives for the whole test binary.
-        std::mem::forget(guard);
-        exporter
-    })
-}
-
-fn only(name: &str) -> SpanData {
-    let all = exporter().find_all(name);
-    assert_eq!(
-        all.len(),
-        1,
-        "expected one span named {name:?}, got {all:#?}"
-    );
-    all.into_iter().next().unwrap()
-}
+mod support;
+use support::{exporter, only};
 
 fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
     span.attribute(key)
