@@ -372,16 +372,23 @@ pub(crate) fn take(token: u64) -> Option<Slot> {
 /// assert_eq!(trace_core::current_trace_id(), None);
 /// ```
 pub fn current_trace_id() -> Option<TraceId> {
-    Context::current()
-        .span
+    current_span_context()
         .filter(SpanContext::is_valid)
         .map(|s| s.trace_id)
 }
 
 /// The innermost active span's id, for correlating logs with traces.
 pub fn current_span_id() -> Option<SpanId> {
-    Context::current()
-        .span
+    current_span_context()
         .filter(SpanContext::is_valid)
         .map(|s| s.span_id)
+}
+
+/// The innermost span context on this thread, without building a whole [`Context`] (no
+/// baggage lookup).
+pub(crate) fn current_span_context() -> Option<SpanContext> {
+    LOCAL
+        .try_with(|l| l.try_borrow().ok().and_then(|l| l.parent()))
+        .ok()
+        .flatten()
 }

@@ -228,25 +228,9 @@ impl SpanRecord {
         }
     }
 
-    pub(crate) fn into_data(self: Box<Self>) -> SpanData {
-        let rec = *self;
-        SpanData {
-            start_time: rec.tracer.to_system_time(rec.start),
-            end_time: rec.tracer.to_system_time(rec.end.max(rec.start)),
-            name: rec.name,
-            kind: rec.kind,
-            span_context: rec.ctx,
-            parent_span_id: rec.parent_span_id,
-            parent_is_remote: rec.parent_is_remote,
-            attributes: rec.attributes.into_vec(),
-            events: rec.events,
-            links: rec.links,
-            status: rec.status,
-            dropped_attributes_count: rec.dropped_attributes,
-            dropped_events_count: rec.dropped_events,
-            dropped_links_count: rec.dropped_links,
-            scope: rec.tracer.scope.clone(),
-        }
+    /// The finished span, for the synchronous processor (the record is not reused).
+    pub(crate) fn into_data(mut self: Box<Self>) -> SpanData {
+        self.take_data()
     }
 }
 
@@ -685,7 +669,7 @@ impl SpanGuard {
     /// sampled shares that parent's context; with no tracer installed it is invalid.
     pub fn span_context(&self) -> SpanContext {
         if self.token == 0 {
-            return Context::current().span.unwrap_or_else(SpanContext::empty);
+            return context::current_span_context().unwrap_or_else(SpanContext::empty);
         }
         LOCAL
             .try_with(|l| {
@@ -856,7 +840,7 @@ impl SpanRef {
 
     /// The current span's context (invalid when there is none).
     pub fn span_context(&self) -> SpanContext {
-        Context::current().span.unwrap_or_else(SpanContext::empty)
+        context::current_span_context().unwrap_or_else(SpanContext::empty)
     }
 }
 
