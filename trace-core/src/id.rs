@@ -124,7 +124,8 @@ impl SpanId {
     }
 }
 
-const fn hex_digit(c: u8) -> Option<u8> {
+/// One lowercase hex digit (W3C Trace Context allows no other).
+pub(crate) const fn hex_digit(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
@@ -132,7 +133,8 @@ const fn hex_digit(c: u8) -> Option<u8> {
     }
 }
 
-fn write_hex(bytes: &[u8], out: &mut [u8]) {
+/// Writes `bytes` as lowercase hex into `out` (twice as long).
+pub(crate) fn write_hex(bytes: &[u8], out: &mut [u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for (i, b) in bytes.iter().enumerate() {
         out[2 * i] = DIGITS[usize::from(b >> 4)];

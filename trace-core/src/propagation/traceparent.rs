@@ -1,5 +1,6 @@
 //! The `traceparent` header (W3C Trace Context level 2): parsing and formatting.
 
+use crate::id::{hex_digit, write_hex};
 use crate::{SpanContext, SpanId, TraceFlags, TraceId};
 
 /// Length of a version `00` header, and the minimum length of any later version.
@@ -85,11 +86,11 @@ pub fn format_traceparent(span_context: &SpanContext) -> Option<String> {
     }
     let mut out = [0u8; LEN_V00];
     out[..3].copy_from_slice(b"00-");
-    encode_hex(&span_context.trace_id.to_bytes(), &mut out[3..35]);
+    write_hex(&span_context.trace_id.to_bytes(), &mut out[3..35]);
     out[35] = b'-';
-    encode_hex(&span_context.span_id.to_bytes(), &mut out[36..52]);
+    write_hex(&span_context.span_id.to_bytes(), &mut out[36..52]);
     out[52] = b'-';
-    encode_hex(
+    write_hex(
         &[span_context.trace_flags.bits() & KNOWN_FLAGS],
         &mut out[53..],
     );
@@ -102,25 +103,8 @@ pub(crate) fn trim_ows(s: &str) -> &str {
     s.trim_matches([' ', '\t'])
 }
 
-/// One lowercase hex digit.
-const fn hex_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    }
-}
-
 fn hex_byte(hi: u8, lo: u8) -> Option<u8> {
     Some((hex_digit(hi)? << 4) | hex_digit(lo)?)
-}
-
-fn encode_hex(src: &[u8], out: &mut [u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for (pair, b) in out.chunks_exact_mut(2).zip(src) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 0x0f)];
-    }
 }
 
 #[cfg(test)]
