@@ -6,7 +6,12 @@ use std::sync::Arc;
 
 use crate::id::{SpanId, TraceId};
 use crate::propagation::Baggage;
+use crate::sampler::ParentState;
 use crate::span::SpanRecord;
+
+/// Emptied span records kept per thread for reuse, so a sampled span allocates nothing once
+/// warm.
+const SPARE_RECORDS: usize = 16;
 
 /// W3C trace flags. Bit 0 is `sampled`; bit 1 is the level-2 `random` flag. Extraction
 /// zeroes the reserved bits, as the specification requires.
@@ -205,7 +210,7 @@ impl Context {
     /// and the innermost baggage.
     pub fn current() -> Self {
         LOCAL
-            .try_with(|l| l.try_borrow().map(|l| l.current_context()).ok())
+            .try_with(|l| l.try_borrow_mut().map(|mut l| l.current_context()).ok())
             .ok()
             .flatten()
             .unwrap_or_default()
@@ -265,6 +270,33 @@ pub(crate) enum Slot {
     Span(Box<SpanRecord>),
     /// An attached context, or a span that is not recording (its context only).
     Context(Context),
+    /// A root span that is not sampled and whose ids nobody has asked for yet: they are
+    /// made (and the slot becomes a `Context`) the first time something needs them.
+    Lazy,
+}
+
+impl Slot {
+    /// The span context this slot stands for, making a lazy root's ids now.
+    pub(crate) fn span_context(&mut self) -> Option<SpanContext> {
+        match self {
+            Slot::Span(rec) => Some(rec.f.ctx.clone()),
+            Slot::Context(cx) => cx.span.clone(),
+            Slot::Lazy => {
+                let ctx = SpanContext::new(
+                    TraceId::random(),
+                    SpanId::random(),
+                    TraceFlags::RANDOM,
+                    false,
+                    TraceState::default(),
+                );
+                *self = Slot::Context(Context {
+                    span: Some(ctx.clone()),
+                    baggage: None,
+                });
+                Some(ctx)
+            }
+        }
+    }
 }
 
 pub(crate) struct Entry {
@@ -294,18 +326,35 @@ impl Local {
 
     /// The context a new child span would have as parent.
     #[inline]
-    pub(crate) fn parent(&self) -> Option<SpanContext> {
-        match &self.stack.last()?.slot {
-            Slot::Span(rec) => Some(rec.ctx.clone()),
-            Slot::Context(cx) => cx.span.clone(),
+    pub(crate) fn parent(&mut self) -> Option<SpanContext> {
+        self.stack.last_mut()?.slot.span_context()
+    }
+
+    /// What a sampler may know of the parent a new child span would have, without making
+    /// or copying ids.
+    #[inline]
+    pub(crate) fn parent_state(&self) -> ParentState {
+        match self.stack.last().map(|e| &e.slot) {
+            None => ParentState::None,
+            Some(Slot::Span(_)) => ParentState::LocalSampled,
+            Some(Slot::Lazy) => ParentState::LocalNotSampled,
+            Some(Slot::Context(cx)) => ParentState::of(cx.span.as_ref()),
         }
     }
 
-    fn current_context(&self) -> Context {
+    /// Keeps an emptied record for the next span (a few per thread).
+    #[inline]
+    pub(crate) fn recycle(&mut self, rec: Box<SpanRecord>) {
+        if self.spare.len() < SPARE_RECORDS {
+            self.spare.push(rec);
+        }
+    }
+
+    fn current_context(&mut self) -> Context {
         let span = self.parent();
         let baggage = self.stack.iter().rev().find_map(|e| match &e.slot {
             Slot::Context(cx) => cx.baggage.clone(),
-            Slot::Span(_) => None,
+            Slot::Span(_) | Slot::Lazy => None,
         });
         Context { span, baggage }
     }
@@ -316,6 +365,45 @@ impl Local {
         self.next_token += 1;
         self.stack.push(Entry { token, slot });
         token
+    }
+
+    /// Pops `token` when it is a lazy root on top (the unsampled fast path); `false` when it
+    /// is anything else.
+    #[inline]
+    pub(crate) fn end_lazy(&mut self, token: u64) -> bool {
+        match self.stack.last() {
+            Some(Entry {
+                token: t,
+                slot: Slot::Lazy,
+            }) if *t == token => {
+                // A lazy root owns nothing: forgetting it skips the drop glue.
+                std::mem::forget(self.stack.pop());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Removes the entered span or context `token` (normally the top); the recording span's
+    /// record when it was one.
+    #[inline]
+    pub(crate) fn end(&mut self, token: u64) -> Option<Box<SpanRecord>> {
+        match self.stack.last() {
+            Some(Entry {
+                token: t,
+                slot: Slot::Span(_),
+            }) if *t == token => match self.stack.pop() {
+                Some(Entry {
+                    slot: Slot::Span(rec),
+                    ..
+                }) => Some(rec),
+                _ => None,
+            },
+            _ => match self.take(token)? {
+                Slot::Span(rec) => Some(rec),
+                Slot::Context(_) | Slot::Lazy => None,
+            },
+        }
     }
 
     /// Removes the entry with `token` (normally the top).
@@ -388,7 +476,7 @@ pub fn current_span_id() -> Option<SpanId> {
 /// baggage lookup).
 pub(crate) fn current_span_context() -> Option<SpanContext> {
     LOCAL
-        .try_with(|l| l.try_borrow().ok().and_then(|l| l.parent()))
+        .try_with(|l| l.try_borrow_mut().ok().and_then(|mut l| l.parent()))
         .ok()
         .flatten()
 }

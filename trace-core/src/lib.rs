@@ -59,7 +59,8 @@ pub use crate::instrument::{Instrument, Instrumented};
 pub use crate::limits::SpanLimits;
 pub use crate::processor::BatchConfig;
 pub use crate::sampler::{
-    AlwaysOff, AlwaysOn, ParentBased, RateLimited, Sampler, SamplingDecision, TraceIdRatio,
+    AlwaysOff, AlwaysOn, ParentBased, ParentState, RateLimited, Sampler, SamplingDecision,
+    TraceIdRatio,
 };
 pub use crate::span::{
     current_span, span, with_span, EnteredSpan, Event, Link, Span, SpanBuilder, SpanGuard,

@@ -17,9 +17,71 @@ pub enum SamplingDecision {
     RecordAndSample,
 }
 
+/// What a sampler can know about a span's parent before any id exists: whether there is
+/// one, whether it is sampled, and whether it came from another process. See
+/// [`Sampler::fixed_decision`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParentState {
+    /// No (valid) parent: the span is a root.
+    None,
+    /// A sampled parent in this process.
+    LocalSampled,
+    /// A parent in this process that is not sampled.
+    LocalNotSampled,
+    /// A sampled parent from another process.
+    RemoteSampled,
+    /// A parent from another process that is not sampled.
+    RemoteNotSampled,
+}
+
+impl ParentState {
+    /// Every state, in the order of [`index`](Self::index).
+    pub const ALL: [ParentState; 5] = [
+        ParentState::None,
+        ParentState::LocalSampled,
+        ParentState::LocalNotSampled,
+        ParentState::RemoteSampled,
+        ParentState::RemoteNotSampled,
+    ];
+
+    /// The state of `parent` (an invalid context counts as no parent).
+    pub fn of(parent: Option<&SpanContext>) -> Self {
+        match parent {
+            Some(p) if p.is_valid() => ParentState::from_flags(p.is_sampled(), p.is_remote),
+            _ => ParentState::None,
+        }
+    }
+
+    pub(crate) const fn from_flags(sampled: bool, remote: bool) -> Self {
+        match (sampled, remote) {
+            (true, false) => ParentState::LocalSampled,
+            (false, false) => ParentState::LocalNotSampled,
+            (true, true) => ParentState::RemoteSampled,
+            (false, true) => ParentState::RemoteNotSampled,
+        }
+    }
+
+    /// A dense index (0..5), for tables.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// `true` for a parent that exists and is not sampled.
+    pub const fn is_not_sampled_parent(self) -> bool {
+        matches!(
+            self,
+            ParentState::LocalNotSampled | ParentState::RemoteNotSampled
+        )
+    }
+}
+
 /// Decides, when a span starts, whether it is recorded.
 ///
 /// Called on the hot path of every span: implementations must be fast and must not block.
+/// A sampler whose answer depends only on the parent's state should also say so in
+/// [`fixed_decision`](Self::fixed_decision): the tracer then decides without generating ids
+/// or calling [`should_sample`](Self::should_sample), which is what makes an unsampled span
+/// cost a few nanoseconds.
 pub trait Sampler: Send + Sync + 'static {
     /// The decision for a span about to start.
     fn should_sample(
@@ -33,6 +95,17 @@ pub trait Sampler: Send + Sync + 'static {
 
     /// A short description, e.g. `TraceIdRatioBased{0.25}`.
     fn description(&self) -> String;
+
+    /// The decision for every span whose parent is in `parent` state, when it depends on
+    /// nothing else (not the trace id, name, kind, attributes or time); `None` (the default)
+    /// when [`should_sample`](Self::should_sample) must be asked each time.
+    ///
+    /// The tracer asks once per state when it is installed and keeps the answers, so the
+    /// answer must not change over the sampler's life, and must agree with `should_sample`.
+    fn fixed_decision(&self, parent: ParentState) -> Option<SamplingDecision> {
+        let _ = parent;
+        None
+    }
 }
 
 /// Samples every span.
@@ -58,6 +131,9 @@ impl Sampler for AlwaysOn {
     fn description(&self) -> String {
         "AlwaysOnSampler".into()
     }
+    fn fixed_decision(&self, _: ParentState) -> Option<SamplingDecision> {
+        Some(SamplingDecision::RecordAndSample)
+    }
 }
 
 impl Sampler for AlwaysOff {
@@ -74,6 +150,9 @@ impl Sampler for AlwaysOff {
     }
     fn description(&self) -> String {
         "AlwaysOffSampler".into()
+    }
+    fn fixed_decision(&self, _: ParentState) -> Option<SamplingDecision> {
+        Some(SamplingDecision::Drop)
     }
 }
 
@@ -139,6 +218,15 @@ impl Sampler for TraceIdRatio {
     fn description(&self) -> String {
         format!("TraceIdRatioBased{{{}}}", self.ratio)
     }
+    fn fixed_decision(&self, _: ParentState) -> Option<SamplingDecision> {
+        if self.ratio >= 1.0 {
+            Some(SamplingDecision::RecordAndSample)
+        } else if self.threshold == 0 {
+            Some(SamplingDecision::Drop)
+        } else {
+            None
+        }
+    }
 }
 
 /// Follows the parent's decision; asks `root` for spans without a parent. The default
@@ -180,6 +268,17 @@ impl<S: Sampler> Sampler for ParentBased<S> {
     }
     fn description(&self) -> String {
         format!("ParentBased{{root={}}}", self.root.description())
+    }
+    fn fixed_decision(&self, parent: ParentState) -> Option<SamplingDecision> {
+        match parent {
+            ParentState::None => self.root.fixed_decision(ParentState::None),
+            ParentState::LocalSampled | ParentState::RemoteSampled => {
+                Some(SamplingDecision::RecordAndSample)
+            }
+            ParentState::LocalNotSampled | ParentState::RemoteNotSampled => {
+                Some(SamplingDecision::Drop)
+            }
+        }
     }
 }
 
@@ -254,6 +353,9 @@ impl Sampler for RateLimited {
     }
     fn description(&self) -> String {
         format!("RateLimited{{{}}}", self.per_second)
+    }
+    fn fixed_decision(&self, _: ParentState) -> Option<SamplingDecision> {
+        (self.interval_ns == u64::MAX).then_some(SamplingDecision::Drop)
     }
 }
 

@@ -8,10 +8,11 @@ use std::time::SystemTime;
 
 use crate::attributes::{self, AttrVec, AttributeSink, SpanAttributes};
 use crate::context::{self, Context, Slot, SpanContext, TraceFlags, TraceState, LOCAL};
+use crate::data::InstrumentationScope;
 use crate::data::SpanData;
 use crate::id::{SpanId, TraceId};
-use crate::sampler::SamplingDecision;
-use crate::tracer::{self, TracerInner};
+use crate::sampler::{ParentState, SamplingDecision};
+use crate::tracer::{self, Epoch, TracerInner};
 use crate::value::{KeyValue, ToValue, Value};
 
 /// The role of a span in a trace.
@@ -103,30 +104,96 @@ impl Link {
 }
 
 /// A recording span while it is open: owned by the thread's stack while entered, by a
-/// [`Span`] or an instrumented future otherwise, and by the processor once ended.
+/// [`Span`] or an instrumented future otherwise. The box stays on the thread that started
+/// the span and is reused: what travels to the exporter is the [`Finished`] part, by value.
 pub(crate) struct SpanRecord {
     pub(crate) tracer: &'static TracerInner,
+    pub(crate) f: Finished,
+}
+
+/// What a span recorded. When the span ends it moves, by value, into the thread's queue to
+/// the batch worker (no allocation, no pointer shared between threads).
+pub(crate) struct Finished {
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
+    pub(crate) parent_is_remote: bool,
     pub(crate) ctx: SpanContext,
     pub(crate) parent_span_id: Option<SpanId>,
-    pub(crate) parent_is_remote: bool,
     pub(crate) start: u64,
     pub(crate) end: u64,
     pub(crate) attributes: AttrVec,
-    pub(crate) events: Vec<Event>,
-    pub(crate) links: Vec<Link>,
     pub(crate) status: Status,
     pub(crate) dropped_attributes: u32,
+    /// Events and links: few spans have them, so they cost one word until used.
+    pub(crate) rare: Option<Box<Rare>>,
+}
+
+#[derive(Default)]
+pub(crate) struct Rare {
+    pub(crate) events: Vec<Event>,
+    pub(crate) links: Vec<Link>,
     pub(crate) dropped_events: u32,
     pub(crate) dropped_links: u32,
+}
+
+impl Finished {
+    /// Moves the data out, leaving the record empty for reuse: only the fields that own
+    /// something are reset, so the move is one copy (into the queue's slot when inlined).
+    #[allow(clippy::inline_always)] // measured: a call here costs a second copy of the record
+    #[inline(always)]
+    pub(crate) fn take(&mut self) -> Finished {
+        Finished {
+            name: std::mem::replace(&mut self.name, Cow::Borrowed("")),
+            kind: self.kind,
+            parent_is_remote: self.parent_is_remote,
+            ctx: SpanContext {
+                trace_id: self.ctx.trace_id,
+                span_id: self.ctx.span_id,
+                trace_flags: self.ctx.trace_flags,
+                trace_state: std::mem::take(&mut self.ctx.trace_state),
+                is_remote: self.ctx.is_remote,
+            },
+            parent_span_id: self.parent_span_id,
+            start: self.start,
+            end: self.end,
+            attributes: std::mem::take(&mut self.attributes),
+            status: std::mem::take(&mut self.status),
+            dropped_attributes: std::mem::take(&mut self.dropped_attributes),
+            rare: self.rare.take(),
+        }
+    }
+
+    /// The exporter's view of the span.
+    pub(crate) fn into_data(self, epoch: &Epoch, scope: &InstrumentationScope) -> SpanData {
+        let (events, links, dropped_events, dropped_links) = match self.rare {
+            None => (Vec::new(), Vec::new(), 0, 0),
+            Some(r) => (r.events, r.links, r.dropped_events, r.dropped_links),
+        };
+        SpanData {
+            start_time: epoch.to_system_time(self.start),
+            end_time: epoch.to_system_time(self.end.max(self.start)),
+            name: self.name,
+            kind: self.kind,
+            span_context: self.ctx,
+            parent_span_id: self.parent_span_id,
+            parent_is_remote: self.parent_is_remote,
+            attributes: self.attributes.into_vec(),
+            events,
+            links,
+            status: self.status,
+            dropped_attributes_count: self.dropped_attributes,
+            dropped_events_count: dropped_events,
+            dropped_links_count: dropped_links,
+            scope: scope.clone(),
+        }
+    }
 }
 
 impl fmt::Debug for SpanRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SpanRecord")
-            .field("name", &self.name)
-            .field("ctx", &self.ctx)
+            .field("name", &self.f.name)
+            .field("ctx", &self.f.ctx)
             .finish_non_exhaustive()
     }
 }
@@ -134,8 +201,8 @@ impl fmt::Debug for SpanRecord {
 impl SpanRecord {
     fn sink(&mut self) -> AttributeSink<'_> {
         AttributeSink::new(
-            &mut self.attributes,
-            &mut self.dropped_attributes,
+            &mut self.f.attributes,
+            &mut self.f.dropped_attributes,
             &self.tracer.limits,
         )
     }
@@ -146,10 +213,19 @@ impl SpanRecord {
         }
     }
 
+    fn rare(&mut self) -> &mut Rare {
+        self.f.rare.get_or_insert_with(Box::default)
+    }
+
     fn add_event(&mut self, name: Cow<'static, str>, attrs: Vec<KeyValue>) {
         let limits = &self.tracer.limits;
-        if u32::try_from(self.events.len()).unwrap_or(u32::MAX) >= limits.max_events_per_span {
-            self.dropped_events = self.dropped_events.saturating_add(1);
+        let time = self
+            .tracer
+            .epoch
+            .to_system_time(self.tracer.epoch.clock.raw());
+        let rare = self.rare();
+        if u32::try_from(rare.events.len()).unwrap_or(u32::MAX) >= limits.max_events_per_span {
+            rare.dropped_events = rare.dropped_events.saturating_add(1);
             return;
         }
         let (attributes, dropped) = attributes::limit_list(
@@ -157,8 +233,7 @@ impl SpanRecord {
             limits.max_attributes_per_event,
             limits.max_attribute_value_length,
         );
-        let time = self.tracer.to_system_time(self.tracer.clock.raw());
-        self.events.push(Event {
+        rare.events.push(Event {
             name,
             time,
             attributes,
@@ -168,8 +243,9 @@ impl SpanRecord {
 
     fn add_link(&mut self, link: Link) {
         let limits = &self.tracer.limits;
-        if u32::try_from(self.links.len()).unwrap_or(u32::MAX) >= limits.max_links_per_span {
-            self.dropped_links = self.dropped_links.saturating_add(1);
+        let rare = self.rare();
+        if u32::try_from(rare.links.len()).unwrap_or(u32::MAX) >= limits.max_links_per_span {
+            rare.dropped_links = rare.dropped_links.saturating_add(1);
             return;
         }
         let (attributes, dropped) = attributes::limit_list(
@@ -177,7 +253,7 @@ impl SpanRecord {
             limits.max_attributes_per_link,
             limits.max_attribute_value_length,
         );
-        self.links.push(Link {
+        rare.links.push(Link {
             span_context: link.span_context,
             attributes,
             dropped_attributes_count: link.dropped_attributes_count.saturating_add(dropped),
@@ -185,7 +261,7 @@ impl SpanRecord {
     }
 
     fn record_error_parts(&mut self, description: String, error_type: &str) {
-        self.status = Status::error(description);
+        self.f.status = Status::error(description);
         self.set_attribute(
             Cow::Borrowed("error.type"),
             Some(Value::Str(error_type.into())),
@@ -197,40 +273,36 @@ impl SpanRecord {
         self.record_error_parts(message, "panic");
     }
 
-    /// Stamps the end time and hands the span to the processor.
-    pub(crate) fn finish(mut self: Box<Self>) {
-        self.end = self.tracer.clock.raw();
+    /// Stamps the end time (and a panic, when the thread is unwinding).
+    #[inline]
+    pub(crate) fn stamp_end(&mut self) {
+        self.f.end = self.tracer.epoch.clock.raw();
         if std::thread::panicking() {
             self.mark_panic();
         }
+    }
+
+    /// Ends a span that is not on the thread's stack (a detached span, an instrumented
+    /// future), keeping its box for reuse when the thread can take it.
+    pub(crate) fn finish(mut self: Box<Self>) {
+        self.stamp_end();
         let tracer = self.tracer;
-        tracer.on_end(self);
-    }
-
-    /// Moves the finished span out, leaving an empty record to reuse.
-    pub(crate) fn take_data(&mut self) -> SpanData {
-        SpanData {
-            start_time: self.tracer.to_system_time(self.start),
-            end_time: self.tracer.to_system_time(self.end.max(self.start)),
-            name: std::mem::replace(&mut self.name, Cow::Borrowed("")),
-            kind: self.kind,
-            span_context: self.ctx.clone(),
-            parent_span_id: self.parent_span_id,
-            parent_is_remote: self.parent_is_remote,
-            attributes: std::mem::take(&mut self.attributes).into_vec(),
-            events: std::mem::take(&mut self.events),
-            links: std::mem::take(&mut self.links),
-            status: std::mem::take(&mut self.status),
-            dropped_attributes_count: self.dropped_attributes,
-            dropped_events_count: self.dropped_events,
-            dropped_links_count: self.dropped_links,
-            scope: self.tracer.scope.clone(),
+        let rest = LOCAL
+            .try_with(|l| match l.try_borrow_mut() {
+                Ok(mut l) => {
+                    if tracer.queue_local(&mut l, &mut self.f) {
+                        l.recycle(self);
+                        None
+                    } else {
+                        Some(self)
+                    }
+                }
+                Err(_) => Some(self),
+            })
+            .unwrap_or(None);
+        if let Some(mut rec) = rest {
+            tracer.on_end(rec.f.take());
         }
-    }
-
-    /// The finished span, for the synchronous processor (the record is not reused).
-    pub(crate) fn into_data(mut self: Box<Self>) -> SpanData {
-        self.take_data()
     }
 }
 
@@ -400,7 +472,7 @@ impl SpanBuilder {
             return Span::noop();
         };
         Span {
-            slot: RefCell::new(self.build(tracer, record, false)),
+            slot: RefCell::new(self.build(tracer, record, false).ok()),
         }
     }
 
@@ -411,9 +483,40 @@ impl SpanBuilder {
         tracer: &'static TracerInner,
         record: impl FnOnce(&mut AttributeSink<'_>),
     ) -> u64 {
-        self.build(tracer, record, true).map_or(0, context::push)
+        let SpanBuilder { name, kind, extras } = self;
+        if extras.is_none() {
+            // The common case (current parent, nothing but attributes): decided with one look
+            // at the thread's stack when the sampler's answer is fixed for the parent's state.
+            let looked = LOCAL.try_with(|l| {
+                let mut l = l.try_borrow_mut().ok()?;
+                let state = l.parent_state();
+                match tracer.fixed[state.index()] {
+                    Some(SamplingDecision::Drop) if state.is_not_sampled_parent() => {
+                        Some(Quick::Settled(0))
+                    }
+                    // A root nobody samples: its ids are made only if something asks.
+                    Some(SamplingDecision::Drop) if state == ParentState::None => {
+                        Some(Quick::Settled(l.push(Slot::Lazy)))
+                    }
+                    Some(SamplingDecision::RecordAndSample) => Some(Quick::Sampled),
+                    _ => None,
+                }
+            });
+            match looked {
+                Ok(Some(Quick::Settled(token))) => {
+                    std::mem::forget(extras);
+                    drop(name);
+                    return token;
+                }
+                Ok(Some(Quick::Sampled)) => return start_sampled(tracer, name, kind, record),
+                _ => {}
+            }
+        }
+        start_general(tracer, SpanBuilder { name, kind, extras }, record)
     }
 
+    /// Decides and opens the span. `Err(token)` when an entered span was already settled on
+    /// the thread's stack (token 0: nothing pushed, the parent's context stays current).
     #[inline]
     #[allow(clippy::too_many_lines)] // one straight path; splitting it costs moves of the record
     fn build(
@@ -421,8 +524,8 @@ impl SpanBuilder {
         tracer: &'static TracerInner,
         record: impl FnOnce(&mut AttributeSink<'_>),
         entered: bool,
-    ) -> Option<Slot> {
-        let (parent, extras) = match self.extras {
+    ) -> Result<Slot, u64> {
+        let (choice, extras) = match self.extras {
             None => (ParentChoice::Current, None),
             Some(e) => {
                 let Extras {
@@ -433,29 +536,65 @@ impl SpanBuilder {
                 (parent, Some((attributes, links)))
             }
         };
-        let from_current = matches!(parent, ParentChoice::Current);
-        let parent = match parent {
-            ParentChoice::Current => LOCAL
-                .try_with(|l| l.try_borrow().ok().and_then(|l| l.parent()))
-                .ok()
-                .flatten(),
+        let from_current = matches!(choice, ParentChoice::Current);
+        let mut spare = None;
+        let parent = match choice {
+            ParentChoice::Current => {
+                // One look at the thread's stack: the parent's state is enough to settle a
+                // span the sampler's fixed answer drops, before any id is generated.
+                let looked = LOCAL.try_with(|l| {
+                    let mut l = l.try_borrow_mut().ok()?;
+                    let state = l.parent_state();
+                    let fixed = tracer.fixed[state.index()];
+                    if fixed == Some(SamplingDecision::Drop) {
+                        if entered && state.is_not_sampled_parent() {
+                            return Some(Looked::Settled(0));
+                        }
+                        if state == ParentState::None {
+                            // A root nobody samples: its ids are made only if asked for.
+                            return Some(if entered {
+                                Looked::Settled(l.push(Slot::Lazy))
+                            } else {
+                                Looked::Lazy
+                            });
+                        }
+                    } else if fixed == Some(SamplingDecision::RecordAndSample) {
+                        spare = l.spare.pop();
+                    }
+                    Some(Looked::Parent(l.parent()))
+                });
+                match looked {
+                    Ok(Some(Looked::Parent(parent))) => parent,
+                    Ok(Some(Looked::Lazy)) => return Ok(Slot::Lazy),
+                    Ok(Some(Looked::Settled(token))) => return Err(token),
+                    _ => None,
+                }
+            }
             ParentChoice::Explicit(cx) => Some(cx),
             ParentChoice::Root => None,
         }
         .filter(SpanContext::is_valid);
+        let state = ParentState::of(parent.as_ref());
+        let fixed = tracer.fixed[state.index()];
+        if fixed == Some(SamplingDecision::Drop) && state == ParentState::None {
+            return Ok(Slot::Lazy);
+        }
         let trace_id = parent.as_ref().map_or_else(TraceId::random, |p| p.trace_id);
-        let decision = tracer.sampler.should_sample(
-            parent.as_ref(),
-            trace_id,
-            &self.name,
-            self.kind,
-            extras.as_ref().map_or(&[], |(a, _)| a.as_slice()),
-        );
+        let decision = match fixed {
+            Some(d) => d,
+            None => tracer.sampler.should_sample(
+                parent.as_ref(),
+                trace_id,
+                &self.name,
+                self.kind,
+                extras.as_ref().map_or(&[], |(a, _)| a.as_slice()),
+            ),
+        };
         let sampled = decision == SamplingDecision::RecordAndSample;
-        if !sampled && entered && from_current && parent.as_ref().is_some_and(|p| !p.is_sampled()) {
+        if !sampled && entered && from_current && state.is_not_sampled_parent() {
             // Below a span that is not sampled: nothing to record and nothing new to
             // propagate, so the current context (the parent's) simply stays current.
-            return None;
+            return Err(0);
         }
         let span_id = SpanId::random();
         let (flags, trace_state, parent_span_id, parent_is_remote) = match parent {
@@ -470,49 +609,26 @@ impl SpanBuilder {
             trace_state,
         );
         if !sampled {
-            return Some(Slot::Context(Context {
+            return Ok(Slot::Context(Context {
                 span: Some(ctx),
                 baggage: None,
             }));
         }
-        let start = tracer.clock.raw();
-        let spare = LOCAL
-            .try_with(|l| l.try_borrow_mut().ok().and_then(|mut l| l.spare.pop()))
-            .ok()
-            .flatten();
-        let mut rec = match spare {
-            // A record the worker emptied (`take_data`): fill it in place.
-            Some(mut rec) => {
-                rec.tracer = tracer;
-                rec.name = self.name;
-                rec.kind = self.kind;
-                rec.ctx = ctx;
-                rec.parent_span_id = parent_span_id;
-                rec.parent_is_remote = parent_is_remote;
-                rec.start = start;
-                rec.dropped_attributes = 0;
-                rec.dropped_events = 0;
-                rec.dropped_links = 0;
-                rec
-            }
-            None => Box::new(SpanRecord {
-                tracer,
-                name: self.name,
-                kind: self.kind,
-                ctx,
-                parent_span_id,
-                parent_is_remote,
-                start,
-                end: 0,
-                attributes: AttrVec::new(),
-                events: Vec::new(),
-                links: Vec::new(),
-                status: Status::Unset,
-                dropped_attributes: 0,
-                dropped_events: 0,
-                dropped_links: 0,
-            }),
-        };
+        if spare.is_none() {
+            spare = LOCAL
+                .try_with(|l| l.try_borrow_mut().ok().and_then(|mut l| l.spare.pop()))
+                .ok()
+                .flatten();
+        }
+        let mut rec = fill(
+            tracer,
+            spare,
+            self.name,
+            self.kind,
+            ctx,
+            parent_span_id,
+            parent_is_remote,
+        );
         let links = match extras {
             None => {
                 record(&mut rec.sink());
@@ -532,8 +648,148 @@ impl SpanBuilder {
                 rec.add_link(link);
             }
         }
-        Some(Slot::Span(rec))
+        Ok(Slot::Span(rec))
     }
+}
+
+/// Opens a sampled span under `parent` (no extras), in `spare` when there is one.
+#[inline]
+fn open(
+    tracer: &'static TracerInner,
+    name: Cow<'static, str>,
+    kind: SpanKind,
+    parent: Option<SpanContext>,
+    spare: Option<Box<SpanRecord>>,
+    record: impl FnOnce(&mut AttributeSink<'_>),
+) -> Box<SpanRecord> {
+    let span_id = SpanId::random();
+    let (ctx, parent_span_id, parent_is_remote) = match parent {
+        Some(p) => (
+            SpanContext::new(
+                p.trace_id,
+                span_id,
+                p.trace_flags.with_sampled(true),
+                false,
+                p.trace_state,
+            ),
+            Some(p.span_id),
+            p.is_remote,
+        ),
+        None => (
+            SpanContext::new(
+                TraceId::random(),
+                span_id,
+                TraceFlags::RANDOM.with_sampled(true),
+                false,
+                TraceState::default(),
+            ),
+            None,
+            false,
+        ),
+    };
+    let mut rec = fill(
+        tracer,
+        spare,
+        name,
+        kind,
+        ctx,
+        parent_span_id,
+        parent_is_remote,
+    );
+    record(&mut rec.sink());
+    rec
+}
+
+/// The record of a span starting now: `spare` (an emptied record, see `end_now`) filled in
+/// place, or a new one.
+#[inline]
+fn fill(
+    tracer: &'static TracerInner,
+    spare: Option<Box<SpanRecord>>,
+    name: Cow<'static, str>,
+    kind: SpanKind,
+    ctx: SpanContext,
+    parent_span_id: Option<SpanId>,
+    parent_is_remote: bool,
+) -> Box<SpanRecord> {
+    let start = tracer.epoch.clock.raw();
+    match spare {
+        Some(mut rec) => {
+            rec.tracer = tracer;
+            rec.f.name = name;
+            rec.f.kind = kind;
+            rec.f.ctx = ctx;
+            rec.f.parent_span_id = parent_span_id;
+            rec.f.parent_is_remote = parent_is_remote;
+            rec.f.start = start;
+            rec
+        }
+        None => Box::new(SpanRecord {
+            tracer,
+            f: Finished {
+                name,
+                kind,
+                parent_is_remote,
+                ctx,
+                parent_span_id,
+                start,
+                end: 0,
+                attributes: AttrVec::new(),
+                status: Status::Unset,
+                dropped_attributes: 0,
+                rare: None,
+            },
+        }),
+    }
+}
+
+/// The fast path's look at the thread's stack.
+enum Quick {
+    /// Settled on the stack: the token to return (0 when nothing was pushed).
+    Settled(u64),
+    /// Sampled under the current parent.
+    Sampled,
+}
+
+/// Starts and enters a sampled span under the current parent (no extras).
+#[inline(never)]
+fn start_sampled(
+    tracer: &'static TracerInner,
+    name: Cow<'static, str>,
+    kind: SpanKind,
+    record: impl FnOnce(&mut AttributeSink<'_>),
+) -> u64 {
+    let (parent, spare) = LOCAL
+        .try_with(|l| {
+            l.try_borrow_mut()
+                .map_or((None, None), |mut l| (l.parent(), l.spare.pop()))
+        })
+        .unwrap_or((None, None));
+    let rec = open(tracer, name, kind, parent, spare, record);
+    context::push(Slot::Span(rec))
+}
+
+/// Starts and enters a span in the general case (extras, or a sampler to ask).
+#[inline(never)]
+fn start_general(
+    tracer: &'static TracerInner,
+    builder: SpanBuilder,
+    record: impl FnOnce(&mut AttributeSink<'_>),
+) -> u64 {
+    match builder.build(tracer, record, true) {
+        Ok(slot) => context::push(slot),
+        Err(token) => token,
+    }
+}
+
+/// What one look at the thread's stack settled for a new span.
+enum Looked {
+    /// Handled on the stack: the token to return (0 when nothing was pushed).
+    Settled(u64),
+    /// A detached root nobody samples.
+    Lazy,
+    /// To be decided with the parent's context.
+    Parent(Option<SpanContext>),
 }
 
 /// The span operations shared by [`SpanGuard`], [`Span`] and [`SpanRef`]: each type supplies
@@ -600,12 +856,12 @@ macro_rules! span_methods {
 
         /// Sets the status. Libraries should leave `Ok` to the application.
         pub fn set_status(&self, status: Status) {
-            self.with_record(|r| r.status = status);
+            self.with_record(|r| r.f.status = status);
         }
 
         /// Renames the span.
         pub fn update_name(&self, name: impl Into<Cow<'static, str>>) {
-            self.with_record(|r| r.name = name.into());
+            self.with_record(|r| r.f.name = name.into());
         }
     };
 }
@@ -656,7 +912,7 @@ impl SpanGuard {
                 let mut l = l.try_borrow_mut().ok()?;
                 match l.find_mut(self.token)? {
                     Slot::Span(rec) => Some(f(rec)),
-                    Slot::Context(_) => None,
+                    Slot::Context(_) | Slot::Lazy => None,
                 }
             })
             .ok()
@@ -674,10 +930,7 @@ impl SpanGuard {
         LOCAL
             .try_with(|l| {
                 let mut l = l.try_borrow_mut().ok()?;
-                match l.find_mut(self.token)? {
-                    Slot::Span(rec) => Some(rec.ctx.clone()),
-                    Slot::Context(cx) => cx.span.clone(),
-                }
+                l.find_mut(self.token)?.span_context()
             })
             .ok()
             .flatten()
@@ -694,11 +947,46 @@ impl Drop for SpanGuard {
     }
 }
 
-/// Leaves and ends the entered span `token` (out of line: see `start_entered`).
+/// Leaves and ends the entered span `token` (out of line: see `start_entered`). A lazy root
+/// on top is popped here; a recording span goes to [`end_recording`].
 #[inline(never)]
 fn end_entered(token: u64) {
-    if let Some(Slot::Span(rec)) = context::take(token) {
-        rec.finish();
+    let done = LOCAL
+        .try_with(|l| {
+            let Ok(mut l) = l.try_borrow_mut() else {
+                return true;
+            };
+            l.end_lazy(token)
+        })
+        .unwrap_or(true);
+    if !done {
+        end_recording(token);
+    }
+}
+
+/// Leaves and ends the entered span `token`: taking it off the stack, reusing its record and
+/// queueing it for the worker is one visit to the thread's state.
+#[inline(never)]
+fn end_recording(token: u64) {
+    let rest = LOCAL
+        .try_with(|l| {
+            let mut l = l.try_borrow_mut().ok()?;
+            let mut rec = l.end(token)?;
+            rec.stamp_end();
+            let tracer = rec.tracer;
+            if tracer.queue_local(&mut l, &mut rec.f) {
+                l.recycle(rec);
+                None
+            } else {
+                Some(rec)
+            }
+        })
+        .ok()
+        .flatten();
+    // Processors that run the exporter on this thread do it outside the thread's state.
+    if let Some(mut rec) = rest {
+        let finished = rec.f.take();
+        rec.tracer.on_end(finished);
     }
 }
 
@@ -744,11 +1032,11 @@ impl Span {
 
     /// The span's context.
     pub fn span_context(&self) -> SpanContext {
-        match self.slot.try_borrow().as_deref() {
-            Ok(Some(Slot::Span(rec))) => rec.ctx.clone(),
-            Ok(Some(Slot::Context(cx))) => cx.span.clone().unwrap_or_else(SpanContext::empty),
-            _ => SpanContext::empty(),
-        }
+        self.slot
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut s| s.as_mut()?.span_context())
+            .unwrap_or_else(SpanContext::empty)
     }
 
     /// Makes the span current on this thread until the guard drops (the span keeps running
@@ -830,7 +1118,7 @@ impl SpanRef {
         LOCAL
             .try_with(|l| match l.try_borrow_mut().ok()?.top_mut()? {
                 Slot::Span(rec) => Some(f(rec)),
-                Slot::Context(_) => None,
+                Slot::Context(_) | Slot::Lazy => None,
             })
             .ok()
             .flatten()

@@ -5,12 +5,13 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use crate::context::Local;
 use crate::data::{InstrumentationScope, Resource};
 use crate::export::{ExportError, SpanExporter};
 use crate::limits::SpanLimits;
 use crate::processor::{BatchConfig, Processor};
-use crate::sampler::{AlwaysOn, ParentBased, Sampler};
-use crate::span::SpanRecord;
+use crate::sampler::{AlwaysOn, ParentBased, ParentState, Sampler, SamplingDecision};
+use crate::span::Finished;
 use crate::value::KeyValue;
 
 /// Everything a span needs from its tracer. Installed tracers are leaked (a few hundred
@@ -18,10 +19,10 @@ use crate::value::KeyValue;
 /// reference counting on the hot path.
 pub(crate) struct TracerInner {
     pub(crate) sampler: Box<dyn Sampler>,
+    /// The sampler's fixed decisions, by [`ParentState::index`] (asked once at install).
+    pub(crate) fixed: [Option<SamplingDecision>; 5],
     pub(crate) limits: SpanLimits,
-    pub(crate) clock: quanta::Clock,
-    anchor_system: SystemTime,
-    anchor_raw: u64,
+    pub(crate) epoch: Epoch,
     pub(crate) processor: Processor,
     pub(crate) resource: Resource,
     pub(crate) scope: InstrumentationScope,
@@ -30,8 +31,27 @@ pub(crate) struct TracerInner {
     shut_down: AtomicBool,
 }
 
-impl TracerInner {
-    /// Converts a raw clock reading to wall-clock time, against the anchor taken at install.
+/// The span clock (the CPU's time-stamp counter where there is one) and the wall-clock
+/// time it is anchored to, taken when the tracer is installed.
+#[derive(Clone, Debug)]
+pub(crate) struct Epoch {
+    pub(crate) clock: quanta::Clock,
+    anchor_system: SystemTime,
+    anchor_raw: u64,
+}
+
+impl Epoch {
+    pub(crate) fn new() -> Self {
+        let clock = quanta::Clock::new();
+        let anchor_raw = clock.raw();
+        Epoch {
+            clock,
+            anchor_system: SystemTime::now(),
+            anchor_raw,
+        }
+    }
+
+    /// Converts a raw clock reading to wall-clock time, against the anchor.
     pub(crate) fn to_system_time(&self, raw: u64) -> SystemTime {
         if raw >= self.anchor_raw {
             self.anchor_system
@@ -41,11 +61,38 @@ impl TracerInner {
                 - Duration::from_nanos(self.clock.delta_as_nanos(raw, self.anchor_raw))
         }
     }
+}
 
-    #[inline]
-    pub(crate) fn on_end(&'static self, rec: Box<SpanRecord>) {
-        if self.shut_down.load(Ordering::Relaxed) || !self.processor.on_end(self, rec) {
+impl TracerInner {
+    /// Hands an ended span to the processor (taking the thread's state where it needs it).
+    pub(crate) fn on_end(&'static self, finished: Finished) {
+        if self.shut_down.load(Ordering::Relaxed) || !self.processor.on_end(self, finished) {
             self.count_dropped(1);
+        }
+    }
+
+    /// Queues the ended span `finished` from the thread whose state is `l`, taking it out
+    /// of the record; `false` (record untouched) when the processor must run outside that
+    /// borrow because it calls the exporter.
+    #[inline]
+    pub(crate) fn queue_local(&'static self, l: &mut Local, finished: &mut Finished) -> bool {
+        if self.shut_down.load(Ordering::Relaxed) {
+            self.count_dropped(1);
+            drop(finished.take());
+            return true;
+        }
+        match &self.processor {
+            Processor::Discard => {
+                drop(finished.take());
+                true
+            }
+            Processor::Batch(b) => {
+                if !b.push(l, self, finished) {
+                    self.count_dropped(1);
+                }
+                true
+            }
+            Processor::Simple(_) => false,
         }
     }
 
@@ -264,25 +311,24 @@ impl TracerBuilder {
                 .unwrap_or(Cow::Borrowed("unknown_service")),
             self.resource,
         );
+        let epoch = Epoch::new();
         let processor = match self.exporter {
             ExporterChoice::None => Processor::Discard,
             ExporterChoice::Batch(mut e) => {
                 e.set_resource(&resource);
-                Processor::batch(e, self.batch)
+                Processor::batch(e, self.batch, epoch.clone(), self.scope.clone())
             }
             ExporterChoice::Simple(mut e) => {
                 e.set_resource(&resource);
                 Processor::simple(e)
             }
         };
-        let clock = quanta::Clock::new();
-        let anchor_raw = clock.raw();
+        let fixed = ParentState::ALL.map(|state| self.sampler.fixed_decision(state));
         let inner: &'static TracerInner = Box::leak(Box::new(TracerInner {
             sampler: self.sampler,
+            fixed,
             limits: self.limits,
-            anchor_system: SystemTime::now(),
-            anchor_raw,
-            clock,
+            epoch,
             processor,
             resource,
             scope: self.scope,

@@ -1,7 +1,9 @@
 //! The batch processor: lock-free per-thread queues drained by one worker thread.
 //!
 //! Each producing thread gets its own bounded single-producer ring (registered once, under
-//! a lock, the first time the thread ends a span); ending a span is one wait-free push. The
+//! a lock, the first time the thread ends a span); ending a span is one wait-free push of
+//! the finished span, by value: the ring's memory is the only thing the two threads share,
+//! written by one and read by the other, and nothing is allocated or handed back. The
 //! worker drains the rings into batches of `max_export_batch_size`, exports when a batch is
 //! full or `scheduled_delay` has passed, and answers flush and shutdown requests. A full
 //! ring drops the new span and counts it: the caller never blocks.
@@ -12,11 +14,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
-use crate::context::LOCAL;
-use crate::data::SpanData;
+use crate::context::{Local, LOCAL};
+use crate::data::{InstrumentationScope, SpanData};
 use crate::export::{ExportError, SpanExporter};
-use crate::span::SpanRecord;
-use crate::tracer::TracerInner;
+use crate::span::Finished;
+use crate::tracer::{Epoch, TracerInner};
 
 /// Batch processor settings; the defaults are the OpenTelemetry specification's.
 ///
@@ -93,10 +95,9 @@ enum Control {
     Shutdown(Reply),
 }
 
-/// The worker's ends of one producing thread's rings: ended spans in, emptied records back.
+/// The worker's end of one producing thread's ring.
 struct Ring {
-    spans: rtrb::Consumer<Box<SpanRecord>>,
-    recycle: rtrb::Producer<Box<SpanRecord>>,
+    spans: rtrb::Consumer<Finished>,
 }
 
 struct Shared {
@@ -111,13 +112,9 @@ struct Shared {
 /// A thread's producer end, kept in the thread-local state.
 pub(crate) struct ProducerSlot {
     generation: u64,
-    producer: rtrb::Producer<Box<SpanRecord>>,
-    recycle: rtrb::Consumer<Box<SpanRecord>>,
+    producer: rtrb::Producer<Finished>,
     since_notify: usize,
 }
-
-/// Records kept per thread for reuse, so a sampled span allocates nothing once warm.
-const SPARE_RECORDS: usize = 32;
 
 pub(crate) struct BatchProcessor {
     shared: Arc<Shared>,
@@ -131,7 +128,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl BatchProcessor {
-    pub(crate) fn new(exporter: Box<dyn SpanExporter>, config: BatchConfig) -> Self {
+    pub(crate) fn new(
+        exporter: Box<dyn SpanExporter>,
+        config: BatchConfig,
+        epoch: Epoch,
+        scope: InstrumentationScope,
+    ) -> Self {
         let config = config.normalized();
         let shared = Arc::new(Shared {
             rings: Mutex::new(Vec::new()),
@@ -142,7 +144,7 @@ impl BatchProcessor {
         let worker_shared = Arc::clone(&shared);
         let spawned = thread::Builder::new()
             .name("traced-batch".into())
-            .spawn(move || Worker::new(worker_shared, exporter, config).run());
+            .spawn(move || Worker::new(worker_shared, exporter, config, epoch, scope).run());
         let (worker, handle) = match spawned {
             Ok(h) => (h.thread().clone(), Some(h)),
             // No thread could be started: spans queue up to the bound and are then counted
@@ -157,37 +159,38 @@ impl BatchProcessor {
         }
     }
 
-    #[inline]
-    pub(crate) fn on_end(&self, tracer: &'static TracerInner, rec: Box<SpanRecord>) -> bool {
+    /// Queues an ended span from this thread; `false` when it had to be dropped.
+    pub(crate) fn on_end(&self, tracer: &'static TracerInner, mut finished: Finished) -> bool {
         LOCAL
             .try_with(|l| {
-                let Ok(mut l) = l.try_borrow_mut() else {
-                    return false;
-                };
-                let l = &mut *l;
-                let slot = match &mut l.producer {
-                    Some(p) if p.generation == tracer.generation => p,
-                    other => other.insert(self.register(tracer.generation)),
-                };
-                if slot.producer.push(rec).is_err() {
-                    return false;
-                }
-                if l.spare.len() < SPARE_RECORDS / 2 {
-                    while l.spare.len() < SPARE_RECORDS {
-                        match slot.recycle.pop() {
-                            Ok(r) => l.spare.push(r),
-                            Err(_) => break,
-                        }
-                    }
-                }
-                slot.since_notify += 1;
-                if slot.since_notify >= self.config.max_export_batch_size {
-                    slot.since_notify = 0;
-                    self.wake();
-                }
-                true
+                l.try_borrow_mut()
+                    .is_ok_and(|mut l| self.push(&mut l, tracer, &mut finished))
             })
             .unwrap_or(false)
+    }
+
+    /// Queues an ended span into this thread's ring (wait-free); `false` when the ring is
+    /// full and the span is dropped.
+    #[inline]
+    pub(crate) fn push(
+        &self,
+        l: &mut Local,
+        tracer: &'static TracerInner,
+        finished: &mut Finished,
+    ) -> bool {
+        let slot = match &mut l.producer {
+            Some(p) if p.generation == tracer.generation => p,
+            other => other.insert(self.register(tracer.generation)),
+        };
+        if slot.producer.push(finished.take()).is_err() {
+            return false;
+        }
+        slot.since_notify += 1;
+        if slot.since_notify >= self.config.max_export_batch_size {
+            slot.since_notify = 0;
+            self.wake();
+        }
+        true
     }
 
     fn wake(&self) {
@@ -198,15 +201,10 @@ impl BatchProcessor {
     #[cold]
     fn register(&self, generation: u64) -> ProducerSlot {
         let (producer, spans) = rtrb::RingBuffer::new(self.config.max_queue_size);
-        let (recycle_tx, recycle) = rtrb::RingBuffer::new(self.config.max_export_batch_size);
-        lock(&self.shared.rings).push(Ring {
-            spans,
-            recycle: recycle_tx,
-        });
+        lock(&self.shared.rings).push(Ring { spans });
         ProducerSlot {
             generation,
             producer,
-            recycle,
             since_notify: 0,
         }
     }
@@ -252,16 +250,26 @@ struct Worker {
     shared: Arc<Shared>,
     exporter: Box<dyn SpanExporter>,
     config: BatchConfig,
+    epoch: Epoch,
+    scope: InstrumentationScope,
     batch: Vec<SpanData>,
 }
 
 impl Worker {
-    fn new(shared: Arc<Shared>, exporter: Box<dyn SpanExporter>, config: BatchConfig) -> Self {
+    fn new(
+        shared: Arc<Shared>,
+        exporter: Box<dyn SpanExporter>,
+        config: BatchConfig,
+        epoch: Epoch,
+        scope: InstrumentationScope,
+    ) -> Self {
         Worker {
             shared,
             exporter,
             batch: Vec::with_capacity(config.max_export_batch_size),
             config,
+            epoch,
+            scope,
         }
     }
 
@@ -306,15 +314,15 @@ impl Worker {
         let max = self.config.max_export_batch_size;
         let mut rings = lock(&self.shared.rings);
         for ring in rings.iter_mut() {
-            while self.batch.len() < max {
-                match ring.spans.pop() {
-                    Ok(mut rec) => {
-                        self.batch.push(rec.take_data());
-                        // Back to its thread for reuse; dropped if that ring is full.
-                        let _ = ring.recycle.push(rec);
-                    }
-                    Err(_) => break,
-                }
+            let want = max - self.batch.len();
+            let n = ring.spans.slots().min(want);
+            if n == 0 {
+                continue;
+            }
+            if let Ok(chunk) = ring.spans.read_chunk(n) {
+                let (epoch, scope) = (&self.epoch, &self.scope);
+                self.batch
+                    .extend(chunk.into_iter().map(|f| f.into_data(epoch, scope)));
             }
         }
         // A ring whose thread has exited is removed once empty.

@@ -6,10 +6,12 @@ mod simple;
 pub use batch::BatchConfig;
 pub(crate) use batch::ProducerSlot;
 
+use crate::data::InstrumentationScope;
 use crate::export::{ExportError, SpanExporter};
-use crate::span::SpanRecord;
-use crate::tracer::TracerInner;
+use crate::span::Finished;
+use crate::tracer::{Epoch, TracerInner};
 
+#[allow(clippy::large_enum_variant)] // one per tracer
 pub(crate) enum Processor {
     /// No exporter configured: spans are recorded and discarded.
     Discard,
@@ -18,8 +20,13 @@ pub(crate) enum Processor {
 }
 
 impl Processor {
-    pub(crate) fn batch(exporter: Box<dyn SpanExporter>, config: BatchConfig) -> Self {
-        Processor::Batch(batch::BatchProcessor::new(exporter, config))
+    pub(crate) fn batch(
+        exporter: Box<dyn SpanExporter>,
+        config: BatchConfig,
+        epoch: Epoch,
+        scope: InstrumentationScope,
+    ) -> Self {
+        Processor::Batch(batch::BatchProcessor::new(exporter, config, epoch, scope))
     }
 
     pub(crate) fn simple(exporter: Box<dyn SpanExporter>) -> Self {
@@ -27,12 +34,11 @@ impl Processor {
     }
 
     /// Takes an ended span; `false` when it had to be dropped.
-    #[inline]
-    pub(crate) fn on_end(&self, tracer: &'static TracerInner, rec: Box<SpanRecord>) -> bool {
+    pub(crate) fn on_end(&self, tracer: &'static TracerInner, finished: Finished) -> bool {
         match self {
             Processor::Discard => true,
-            Processor::Batch(b) => b.on_end(tracer, rec),
-            Processor::Simple(s) => s.on_end(rec),
+            Processor::Batch(b) => b.on_end(tracer, finished),
+            Processor::Simple(s) => s.on_end(tracer, finished),
         }
     }
 

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::export::{ExportError, SpanExporter};
-use crate::span::SpanRecord;
+use crate::span::Finished;
+use crate::tracer::TracerInner;
 
 thread_local! {
     /// Set while this thread runs the exporter: spans the exporter itself makes are dropped
@@ -44,12 +45,12 @@ impl SimpleProcessor {
         }
     }
 
-    pub(crate) fn on_end(&self, rec: Box<SpanRecord>) -> bool {
+    pub(crate) fn on_end(&self, tracer: &TracerInner, finished: Finished) -> bool {
         let busy = IN_EXPORT.try_with(Cell::get).unwrap_or(true);
         if self.shut_down.load(Ordering::Relaxed) || busy {
             return false;
         }
-        let data = rec.into_data();
+        let data = finished.into_data(&tracer.epoch, &tracer.scope);
         let _exporting = Exporting::enter();
         let result = self.with_exporter(|e| e.export(std::slice::from_ref(&data)));
         if result.is_err() {
