@@ -401,6 +401,62 @@ mod tests {
         );
     }
 
+    /// Every sampler's fixed decision, where it gives one, is what `should_sample` says for
+    /// any trace id under a parent in that state.
+    #[test]
+    fn fixed_decisions_agree_with_should_sample() {
+        let samplers: Vec<Box<dyn Sampler>> = vec![
+            Box::new(AlwaysOn),
+            Box::new(AlwaysOff),
+            Box::new(TraceIdRatio::new(0.0)),
+            Box::new(TraceIdRatio::new(1.0)),
+            Box::new(TraceIdRatio::new(0.5)),
+            Box::new(ParentBased::new(AlwaysOn)),
+            Box::new(ParentBased::new(AlwaysOff)),
+            Box::new(ParentBased::new(TraceIdRatio::new(0.5))),
+            Box::new(RateLimited::per_second(0.0)),
+        ];
+        let parent = |sampled: bool, remote: bool| {
+            SpanContext::new(
+                TraceId::random(),
+                SpanId::random(),
+                TraceFlags::default().with_sampled(sampled),
+                remote,
+                TraceState::default(),
+            )
+        };
+        let mut fixed_count = 0;
+        for s in &samplers {
+            for state in ParentState::ALL {
+                let Some(fixed) = s.fixed_decision(state) else {
+                    continue;
+                };
+                fixed_count += 1;
+                let p = match state {
+                    ParentState::None => None,
+                    ParentState::LocalSampled => Some(parent(true, false)),
+                    ParentState::LocalNotSampled => Some(parent(false, false)),
+                    ParentState::RemoteSampled => Some(parent(true, true)),
+                    ParentState::RemoteNotSampled => Some(parent(false, true)),
+                };
+                assert_eq!(ParentState::of(p.as_ref()), state);
+                for _ in 0..200 {
+                    assert_eq!(decide(s.as_ref(), p.as_ref()), fixed, "{}", s.description());
+                }
+            }
+        }
+        // TraceIdRatio(0.5) has no fixed root decision; ParentBased of it only for parents.
+        assert_eq!(
+            TraceIdRatio::new(0.5).fixed_decision(ParentState::None),
+            None
+        );
+        assert_eq!(
+            ParentBased::new(TraceIdRatio::new(0.5)).fixed_decision(ParentState::None),
+            None
+        );
+        assert_eq!(fixed_count, 5 * 7 + 4);
+    }
+
     #[test]
     fn parent_based_follows_parent() {
         let s = ParentBased::new(AlwaysOff);

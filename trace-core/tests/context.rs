@@ -271,6 +271,89 @@ fn unsampled_spans_propagate_context_but_record_nothing() {
     guard.shutdown().unwrap();
 }
 
+/// A root that is not sampled makes its ids only when asked, and then keeps them: asked
+/// first from a child (through the current context), from the root's guard, from a detached
+/// span, they all agree, and what is injected says "not sampled".
+#[test]
+fn lazy_unsampled_roots_make_ids_once_when_asked() {
+    let _s = serial();
+    let exp = InMemoryExporter::new();
+    let guard = Tracer::builder()
+        .sampler(trace_core::ParentBased::new(AlwaysOff))
+        .simple_exporter(exp.clone())
+        .install_global();
+    {
+        let root = span("root").start();
+        let seen_in_child = {
+            let _child = span("child").start();
+            current_trace_id()
+        };
+        let root_cx = root.span_context();
+        assert!(root_cx.is_valid() && !root_cx.is_sampled());
+        assert_eq!(seen_in_child, Some(root_cx.trace_id));
+        assert_eq!(root.span_context(), root_cx, "ids are made once");
+        let mut headers = std::collections::HashMap::new();
+        trace_core::propagation::inject_current(&mut headers);
+        let sent = headers.get("traceparent").cloned().unwrap_or_default();
+        assert_eq!(
+            sent,
+            format!("00-{}-{}-02", root_cx.trace_id, root_cx.span_id)
+        );
+        // A second root after the first ended gets its own trace.
+        drop(root);
+        let again = span("root2").start();
+        assert_ne!(again.span_context().trace_id, root_cx.trace_id);
+        let detached = span("detached").no_parent().start_detached();
+        let d1 = detached.span_context();
+        assert!(d1.is_valid() && !d1.is_sampled());
+        assert_eq!(detached.span_context(), d1);
+    }
+    assert!(current_trace_id().is_none(), "the stack is empty again");
+    assert!(exp.is_empty());
+    guard.shutdown().unwrap();
+}
+
+/// A sampler that is asked every time (no fixed decision) sees the lazy root's ids as the
+/// parent of a child span.
+#[test]
+fn samplers_without_fixed_decisions_see_the_lazy_parent() {
+    type Seen = std::sync::Arc<Mutex<Vec<Option<trace_core::SpanContext>>>>;
+    #[derive(Debug, Default)]
+    struct Recording(Seen);
+    impl trace_core::Sampler for Recording {
+        fn should_sample(
+            &self,
+            parent: Option<&trace_core::SpanContext>,
+            _: trace_core::TraceId,
+            _: &str,
+            _: SpanKind,
+            _: &[trace_core::KeyValue],
+        ) -> trace_core::SamplingDecision {
+            self.0.lock().unwrap().push(parent.cloned());
+            trace_core::SamplingDecision::Drop
+        }
+        fn description(&self) -> String {
+            "Recording".into()
+        }
+    }
+    let _s = serial();
+    let seen_by_sampler = Seen::default();
+    let guard = Tracer::builder()
+        .sampler(Recording(seen_by_sampler.clone()))
+        .simple_exporter(InMemoryExporter::new())
+        .install_global();
+    {
+        let root = span("root").start();
+        let _child = span("child").start();
+        let root_cx = root.span_context();
+        let seen = seen_by_sampler.lock().unwrap().clone();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0], None);
+        assert_eq!(seen[1].as_ref().map(|p| p.span_id), Some(root_cx.span_id));
+    }
+    guard.shutdown().unwrap();
+}
+
 #[test]
 fn errors_events_links_and_limits() {
     let _s = serial();
