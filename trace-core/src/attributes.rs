@@ -118,13 +118,27 @@ pub(crate) fn insert(
     key: Cow<'static, str>,
     value: Value,
 ) {
-    if let Some(existing) = attrs.as_mut_slice().iter_mut().find(|kv| kv.key == key) {
+    let k: &str = &key;
+    if let Some(existing) = attrs
+        .as_mut_slice()
+        .iter_mut()
+        .find(|kv| same_key(&kv.key, k))
+    {
         existing.value = value;
     } else if attrs.len_u32() < max {
         attrs.push_kv(KeyValue { key, value });
     } else {
         *dropped = dropped.saturating_add(1);
     }
+}
+
+/// Key equality, cheapest checks first: keys are usually distinct literals, which differ
+/// in length or first byte, or the very same literal.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && (std::ptr::eq(a.as_ptr(), b.as_ptr())
+            || (a.as_bytes().first() == b.as_bytes().first() && a == b))
 }
 
 /// The two attribute containers: span attributes inline, event/link attributes in a `Vec`.

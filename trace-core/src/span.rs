@@ -163,6 +163,36 @@ impl Finished {
         }
     }
 
+    /// Writes the exporter's view of the span over `d` (a span of an earlier batch from the
+    /// same tracer, so the scope is already right), reusing its attribute vector.
+    pub(crate) fn write_into(self, d: &mut SpanData, epoch: &Epoch) {
+        d.start_time = epoch.to_system_time(self.start);
+        d.end_time = epoch.to_system_time(self.end.max(self.start));
+        d.name = self.name;
+        d.kind = self.kind;
+        d.span_context = self.ctx;
+        d.parent_span_id = self.parent_span_id;
+        d.parent_is_remote = self.parent_is_remote;
+        d.attributes.clear();
+        d.attributes.extend(self.attributes);
+        match self.rare {
+            None => {
+                d.events.clear();
+                d.links.clear();
+                d.dropped_events_count = 0;
+                d.dropped_links_count = 0;
+            }
+            Some(r) => {
+                d.events = r.events;
+                d.links = r.links;
+                d.dropped_events_count = r.dropped_events;
+                d.dropped_links_count = r.dropped_links;
+            }
+        }
+        d.status = self.status;
+        d.dropped_attributes_count = self.dropped_attributes;
+    }
+
     /// The exporter's view of the span.
     pub(crate) fn into_data(self, epoch: &Epoch, scope: &InstrumentationScope) -> SpanData {
         let (events, links, dropped_events, dropped_links) = match self.rare {
@@ -451,11 +481,24 @@ impl SpanBuilder {
     /// captures costs nothing otherwise.
     #[inline]
     pub fn start_with(self, record: impl FnOnce(&mut AttributeSink<'_>)) -> SpanGuard {
+        // Taken apart here, where the compiler sees a literal name and no extras, so the
+        // common call passes a few registers and the disabled path drops nothing.
+        let SpanBuilder { name, kind, extras } = self;
         let Some(tracer) = tracer::global() else {
+            if let Some(extras) = extras {
+                drop(extras);
+            }
+            if let Cow::Owned(name) = name {
+                drop(name);
+            }
             return SpanGuard::noop();
         };
+        let token = match (name, extras) {
+            (Cow::Borrowed(name), None) => start_entered(tracer, name, kind, record),
+            (name, extras) => start_general(tracer, SpanBuilder { name, kind, extras }, record),
+        };
         SpanGuard {
-            token: self.start_entered(tracer, record),
+            token,
             _not_send: PhantomData,
         }
     }
@@ -474,45 +517,6 @@ impl SpanBuilder {
         Span {
             slot: RefCell::new(self.build(tracer, record, false).ok()),
         }
-    }
-
-    // Out of line, like `build`: the disabled path stays a load and a branch in the caller.
-    #[inline(never)]
-    fn start_entered(
-        self,
-        tracer: &'static TracerInner,
-        record: impl FnOnce(&mut AttributeSink<'_>),
-    ) -> u64 {
-        let SpanBuilder { name, kind, extras } = self;
-        if extras.is_none() {
-            // The common case (current parent, nothing but attributes): decided with one look
-            // at the thread's stack when the sampler's answer is fixed for the parent's state.
-            let looked = LOCAL.try_with(|l| {
-                let mut l = l.try_borrow_mut().ok()?;
-                let state = l.parent_state();
-                match tracer.fixed[state.index()] {
-                    Some(SamplingDecision::Drop) if state.is_not_sampled_parent() => {
-                        Some(Quick::Settled(0))
-                    }
-                    // A root nobody samples: its ids are made only if something asks.
-                    Some(SamplingDecision::Drop) if state == ParentState::None => {
-                        Some(Quick::Settled(l.push(Slot::Lazy)))
-                    }
-                    Some(SamplingDecision::RecordAndSample) => Some(Quick::Sampled),
-                    _ => None,
-                }
-            });
-            match looked {
-                Ok(Some(Quick::Settled(token))) => {
-                    std::mem::forget(extras);
-                    drop(name);
-                    return token;
-                }
-                Ok(Some(Quick::Sampled)) => return start_sampled(tracer, name, kind, record),
-                _ => {}
-            }
-        }
-        start_general(tracer, SpanBuilder { name, kind, extras }, record)
     }
 
     /// Decides and opens the span. `Err(token)` when an entered span was already settled on
@@ -743,6 +747,49 @@ fn fill(
     }
 }
 
+/// Starts and enters a span with a literal name and no extras: the call every `#[traced]`
+/// function makes. Out of line: the disabled path stays a load and a branch in the caller.
+#[inline(never)]
+fn start_entered(
+    tracer: &'static TracerInner,
+    name: &'static str,
+    kind: SpanKind,
+    record: impl FnOnce(&mut AttributeSink<'_>),
+) -> u64 {
+    {
+        // The common case (current parent, nothing but attributes): decided with one look
+        // at the thread's stack when the sampler's answer is fixed for the parent's state.
+        let looked = LOCAL.try_with(|l| {
+            let mut l = l.try_borrow_mut().ok()?;
+            let state = l.parent_state();
+            match tracer.fixed[state.index()] {
+                Some(SamplingDecision::Drop) if state.is_not_sampled_parent() => {
+                    Some(Quick::Settled(0))
+                }
+                // A root nobody samples: its ids are made only if something asks.
+                Some(SamplingDecision::Drop) if state == ParentState::None => {
+                    Some(Quick::Settled(l.push(Slot::Lazy)))
+                }
+                Some(SamplingDecision::RecordAndSample) => Some(Quick::Sampled),
+                _ => None,
+            }
+        });
+        match looked {
+            Ok(Some(Quick::Settled(token))) => return token,
+            Ok(Some(Quick::Sampled)) => {
+                return start_sampled(tracer, Cow::Borrowed(name), kind, record)
+            }
+            _ => {}
+        }
+    }
+    let builder = SpanBuilder {
+        name: Cow::Borrowed(name),
+        kind,
+        extras: None,
+    };
+    start_general(tracer, builder, record)
+}
+
 /// The fast path's look at the thread's stack.
 enum Quick {
     /// Settled on the stack: the token to return (0 when nothing was pushed).
@@ -759,12 +806,14 @@ fn start_sampled(
     kind: SpanKind,
     record: impl FnOnce(&mut AttributeSink<'_>),
 ) -> u64 {
-    let (parent, spare) = LOCAL
-        .try_with(|l| {
-            l.try_borrow_mut()
-                .map_or((None, None), |mut l| (l.parent(), l.spare.pop()))
-        })
-        .unwrap_or((None, None));
+    let mut parent = None;
+    let mut spare = None;
+    let _ = LOCAL.try_with(|l| {
+        if let Ok(mut l) = l.try_borrow_mut() {
+            parent = l.parent();
+            spare = l.spare.pop();
+        }
+    });
     let rec = open(tracer, name, kind, parent, spare, record);
     context::push(Slot::Span(rec))
 }

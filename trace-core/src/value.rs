@@ -38,11 +38,11 @@ impl StringValue {
     /// Copies `s`: inline when short, else into one shared allocation.
     pub fn copy_from(s: &str) -> Self {
         if s.len() <= INLINE {
-            let mut buf = [0u8; INLINE];
-            buf[..s.len()].copy_from_slice(s.as_bytes());
-            #[allow(clippy::cast_possible_truncation)]
-            let len = s.len() as u8;
-            StringValue(Repr::Inline { len, buf })
+            StringValue(Repr::Inline {
+                #[allow(clippy::cast_possible_truncation)]
+                len: s.len() as u8,
+                buf: inline_bytes(s.as_bytes()),
+            })
         } else {
             StringValue(Repr::Shared(Arc::from(s)))
         }
@@ -140,6 +140,29 @@ impl fmt::Debug for StringValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
     }
+}
+
+/// `b` (at most `INLINE` bytes) in a zero-padded inline buffer, copied with at most two
+/// overlapping fixed-size moves instead of a call to `memcpy`.
+#[inline]
+fn inline_bytes(b: &[u8]) -> [u8; INLINE] {
+    let mut buf = [0u8; INLINE];
+    let n = b.len();
+    if n > 16 {
+        buf[..16].copy_from_slice(&b[..16]);
+        buf[n - 8..n].copy_from_slice(&b[n - 8..]);
+    } else if n >= 8 {
+        buf[..8].copy_from_slice(&b[..8]);
+        buf[n - 8..n].copy_from_slice(&b[n - 8..]);
+    } else if n >= 4 {
+        buf[..4].copy_from_slice(&b[..4]);
+        buf[n - 4..n].copy_from_slice(&b[n - 4..]);
+    } else {
+        for (d, s) in buf.iter_mut().zip(b) {
+            *d = *s;
+        }
+    }
+    buf
 }
 
 /// An attribute value, as in the OpenTelemetry data model.
@@ -528,6 +551,19 @@ fn array_from(values: Vec<Value>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_values_keep_every_length_exactly() {
+        let text = "0123456789abcdefghijklmnopqrstuvwxyz-ünï";
+        for n in 0..=text.len() {
+            if !text.is_char_boundary(n) {
+                continue;
+            }
+            let v = StringValue::copy_from(&text[..n]);
+            assert_eq!(v.as_str(), &text[..n], "length {n}");
+            assert_eq!(v.len(), n);
+        }
+    }
 
     #[test]
     fn integers_stay_integers() {

@@ -252,7 +252,10 @@ struct Worker {
     config: BatchConfig,
     epoch: Epoch,
     scope: InstrumentationScope,
+    /// Spans of the batch being built are `batch[..len]`; entries past `len` are kept from
+    /// earlier batches to be overwritten.
     batch: Vec<SpanData>,
+    len: usize,
 }
 
 impl Worker {
@@ -267,6 +270,7 @@ impl Worker {
             shared,
             exporter,
             batch: Vec::with_capacity(config.max_export_batch_size),
+            len: 0,
             config,
             epoch,
             scope,
@@ -296,7 +300,7 @@ impl Worker {
             }
             let now = Instant::now();
             if now >= deadline {
-                if !self.batch.is_empty() {
+                if self.len > 0 {
                     let _ = self.export();
                 }
                 deadline = after(now, self.config.scheduled_delay);
@@ -314,25 +318,32 @@ impl Worker {
         let max = self.config.max_export_batch_size;
         let mut rings = lock(&self.shared.rings);
         for ring in rings.iter_mut() {
-            let want = max - self.batch.len();
+            let want = max - self.len;
             let n = ring.spans.slots().min(want);
             if n == 0 {
                 continue;
             }
             if let Ok(chunk) = ring.spans.read_chunk(n) {
-                let (epoch, scope) = (&self.epoch, &self.scope);
-                self.batch
-                    .extend(chunk.into_iter().map(|f| f.into_data(epoch, scope)));
+                for f in chunk {
+                    // Earlier batches' entries are overwritten in place: their attribute
+                    // vectors are reused, so the worker allocates nothing per span.
+                    match self.batch.get_mut(self.len) {
+                        Some(slot) => f.write_into(slot, &self.epoch),
+                        None => self.batch.push(f.into_data(&self.epoch, &self.scope)),
+                    }
+                    self.len += 1;
+                }
             }
         }
         // A ring whose thread has exited is removed once empty.
         rings.retain(|r| !(r.spans.is_abandoned() && r.spans.is_empty()));
-        self.batch.len() >= max
+        self.len >= max
     }
 
     fn export(&mut self) -> Result<(), ExportError> {
-        let result = self.exporter.export(&self.batch);
-        let sent = self.batch.len() as u64;
+        let batch = &self.batch[..self.len];
+        let result = self.exporter.export(batch);
+        let sent = batch.len() as u64;
         let failed = match &result {
             Ok(()) => 0,
             // A partial success: the rest of the batch was accepted.
@@ -342,7 +353,7 @@ impl Worker {
         if failed > 0 {
             self.shared.failed.fetch_add(failed, Ordering::Relaxed);
         }
-        self.batch.clear();
+        self.len = 0;
         result
     }
 
@@ -351,7 +362,7 @@ impl Worker {
         let mut result = Ok(());
         loop {
             self.fill();
-            if self.batch.is_empty() {
+            if self.len == 0 {
                 return result;
             }
             if let Err(e) = self.export() {
