@@ -1,6 +1,6 @@
 //! Span contexts, trace flags and state, and the per-thread stack of active spans.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -209,11 +209,7 @@ impl Context {
     /// The context of the calling thread: the innermost active span (or attached context)
     /// and the innermost baggage.
     pub fn current() -> Self {
-        LOCAL
-            .try_with(|l| l.try_borrow_mut().map(|mut l| l.current_context()).ok())
-            .ok()
-            .flatten()
-            .unwrap_or_default()
+        with_local(Local::current_context).unwrap_or_default()
     }
 
     /// The span context carried, if any.
@@ -307,7 +303,6 @@ pub(crate) struct Entry {
 /// Per-thread state: the stack of entered spans and contexts, and the batch queue producer.
 pub(crate) struct Local {
     pub(crate) stack: Vec<Entry>,
-    next_token: u64,
     pub(crate) producer: Option<crate::processor::ProducerSlot>,
     /// Emptied span records returned by the batch worker, reused by new spans.
     #[allow(clippy::vec_box)] // the boxes are what is reused: records move as pointers
@@ -318,7 +313,6 @@ impl Local {
     const fn new() -> Self {
         Local {
             stack: Vec::new(),
-            next_token: 1,
             producer: None,
             spare: Vec::new(),
         }
@@ -361,27 +355,9 @@ impl Local {
 
     #[inline]
     pub(crate) fn push(&mut self, slot: Slot) -> u64 {
-        let token = self.next_token;
-        self.next_token += 1;
+        let token = FAST.with(Fast::token);
         self.stack.push(Entry { token, slot });
         token
-    }
-
-    /// Pops `token` when it is a lazy root on top (the unsampled fast path); `false` when it
-    /// is anything else.
-    #[inline]
-    pub(crate) fn end_lazy(&mut self, token: u64) -> bool {
-        match self.stack.last() {
-            Some(Entry {
-                token: t,
-                slot: Slot::Lazy,
-            }) if *t == token => {
-                // A lazy root owns nothing: forgetting it skips the drop glue.
-                std::mem::forget(self.stack.pop());
-                true
-            }
-            _ => false,
-        }
     }
 
     /// Removes the entered span or context `token` (normally the top); the recording span's
@@ -430,15 +406,101 @@ impl Local {
 }
 
 thread_local! {
-    pub(crate) static LOCAL: RefCell<Local> = const { RefCell::new(Local::new()) };
+    static LOCAL: RefCell<Local> = const { RefCell::new(Local::new()) };
+    static FAST: Fast = const {
+        Fast {
+            top: Cell::new(ParentState::None),
+            pending: Cell::new(0),
+            next_token: Cell::new(1),
+        }
+    };
+}
+
+/// What the unsampled fast paths need, in plain cells (no borrow flag, no destructor, so
+/// reading them is a load from thread-local memory).
+///
+/// Invariant: `top` is the [`ParentState`] a new child span would see. A lazy root that
+/// nothing has looked at is not on `LOCAL`'s stack at all: it is `pending` (its token), and
+/// every access to the stack first pushes it there ([`with_local`]).
+struct Fast {
+    top: Cell<ParentState>,
+    pending: Cell<u64>,
+    next_token: Cell<u64>,
+}
+
+impl Fast {
+    #[inline]
+    fn token(&self) -> u64 {
+        let t = self.next_token.get();
+        self.next_token.set(t.wrapping_add(1).max(1));
+        t
+    }
+}
+
+/// The parent state a span started now on this thread would see (one thread-local load).
+#[inline]
+pub(crate) fn top_state() -> ParentState {
+    FAST.with(|f| f.top.get())
+}
+
+/// Enters a root span that is not sampled, without ids and without touching the stack
+/// (only valid when [`top_state`] is `None`); returns its token.
+#[inline]
+pub(crate) fn enter_lazy_root() -> u64 {
+    FAST.with(|f| {
+        let t = f.token();
+        f.pending.set(t);
+        f.top.set(ParentState::LocalNotSampled);
+        t
+    })
+}
+
+/// Leaves the lazy root `token` if it is still pending (nothing looked at it); `false`
+/// when it is elsewhere, on the stack.
+#[inline]
+pub(crate) fn leave_lazy_root(token: u64) -> bool {
+    FAST.with(|f| {
+        if f.pending.get() == token {
+            // Nothing was pushed while it was pending, so the state below it is back.
+            f.pending.set(0);
+            f.top.set(ParentState::None);
+            true
+        } else {
+            false
+        }
+    })
+}
+
+/// Runs `f` on this thread's state: the pending lazy root (if any) is put on the stack
+/// first, and the fast-path state is brought up to date after. `None` when the state is
+/// gone (thread exit) or already borrowed (re-entry from inside `f`).
+#[inline]
+pub(crate) fn with_local<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
+    LOCAL
+        .try_with(|l| {
+            let mut l = l.try_borrow_mut().ok()?;
+            FAST.with(|fast| {
+                let pending = fast.pending.replace(0);
+                if pending != 0 {
+                    l.stack.push(Entry {
+                        token: pending,
+                        slot: Slot::Lazy,
+                    });
+                }
+            });
+            let r = f(&mut l);
+            let top = l.parent_state();
+            FAST.with(|fast| fast.top.set(top));
+            Some(r)
+        })
+        .ok()
+        .flatten()
 }
 
 /// Pushes onto this thread's stack; returns the token (0 when the thread is shutting down).
 #[inline]
 pub(crate) fn push(slot: Slot) -> u64 {
-    LOCAL
-        .try_with(|l| l.try_borrow_mut().map_or(0, |mut l| l.push(slot)))
-        .unwrap_or(0)
+    with_local(|l| l.push(slot)).unwrap_or(0)
 }
 
 /// Removes an entry from this thread's stack.
@@ -447,10 +509,10 @@ pub(crate) fn take(token: u64) -> Option<Slot> {
     if token == 0 {
         return None;
     }
-    LOCAL
-        .try_with(|l| l.try_borrow_mut().ok().and_then(|mut l| l.take(token)))
-        .ok()
-        .flatten()
+    if leave_lazy_root(token) {
+        return Some(Slot::Lazy);
+    }
+    with_local(|l| l.take(token)).flatten()
 }
 
 /// The innermost active span's trace id, for correlating logs with traces.
@@ -475,8 +537,5 @@ pub fn current_span_id() -> Option<SpanId> {
 /// The innermost span context on this thread, without building a whole [`Context`] (no
 /// baggage lookup).
 pub(crate) fn current_span_context() -> Option<SpanContext> {
-    LOCAL
-        .try_with(|l| l.try_borrow_mut().ok().and_then(|mut l| l.parent()))
-        .ok()
-        .flatten()
+    with_local(Local::parent).flatten()
 }

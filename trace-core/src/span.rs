@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use std::time::SystemTime;
 
 use crate::attributes::{self, AttrVec, AttributeSink, SpanAttributes};
-use crate::context::{self, Context, Slot, SpanContext, TraceFlags, TraceState, LOCAL};
+use crate::context::{self, Context, Slot, SpanContext, TraceFlags, TraceState};
 use crate::data::InstrumentationScope;
 use crate::data::SpanData;
 use crate::id::{SpanId, TraceId};
@@ -317,19 +317,17 @@ impl SpanRecord {
     pub(crate) fn finish(mut self: Box<Self>) {
         self.stamp_end();
         let tracer = self.tracer;
-        let rest = LOCAL
-            .try_with(|l| match l.try_borrow_mut() {
-                Ok(mut l) => {
-                    if tracer.queue_local(&mut l, &mut self.f) {
-                        l.recycle(self);
-                        None
-                    } else {
-                        Some(self)
-                    }
+        let mut rec = Some(self);
+        context::with_local(|l| {
+            if let Some(mut r) = rec.take() {
+                if tracer.queue_local(l, &mut r.f) {
+                    l.recycle(r);
+                } else {
+                    rec = Some(r);
                 }
-                Err(_) => Some(self),
-            })
-            .unwrap_or(None);
+            }
+        });
+        let rest = rec;
         if let Some(mut rec) = rest {
             tracer.on_end(rec.f.take());
         }
@@ -546,32 +544,31 @@ impl SpanBuilder {
             ParentChoice::Current => {
                 // One look at the thread's stack: the parent's state is enough to settle a
                 // span the sampler's fixed answer drops, before any id is generated.
-                let looked = LOCAL.try_with(|l| {
-                    let mut l = l.try_borrow_mut().ok()?;
+                let looked = context::with_local(|l| {
                     let state = l.parent_state();
                     let fixed = tracer.fixed[state.index()];
                     if fixed == Some(SamplingDecision::Drop) {
                         if entered && state.is_not_sampled_parent() {
-                            return Some(Looked::Settled(0));
+                            return Looked::Settled(0);
                         }
                         if state == ParentState::None {
                             // A root nobody samples: its ids are made only if asked for.
-                            return Some(if entered {
+                            return if entered {
                                 Looked::Settled(l.push(Slot::Lazy))
                             } else {
                                 Looked::Lazy
-                            });
+                            };
                         }
                     } else if fixed == Some(SamplingDecision::RecordAndSample) {
                         spare = l.spare.pop();
                     }
-                    Some(Looked::Parent(l.parent()))
+                    Looked::Parent(l.parent())
                 });
                 match looked {
-                    Ok(Some(Looked::Parent(parent))) => parent,
-                    Ok(Some(Looked::Lazy)) => return Ok(Slot::Lazy),
-                    Ok(Some(Looked::Settled(token))) => return Err(token),
-                    _ => None,
+                    Some(Looked::Parent(parent)) => parent,
+                    Some(Looked::Lazy) => return Ok(Slot::Lazy),
+                    Some(Looked::Settled(token)) => return Err(token),
+                    None => None,
                 }
             }
             ParentChoice::Explicit(cx) => Some(cx),
@@ -619,10 +616,7 @@ impl SpanBuilder {
             }));
         }
         if spare.is_none() {
-            spare = LOCAL
-                .try_with(|l| l.try_borrow_mut().ok().and_then(|mut l| l.spare.pop()))
-                .ok()
-                .flatten();
+            spare = context::with_local(|l| l.spare.pop()).flatten();
         }
         let mut rec = fill(
             tracer,
@@ -759,25 +753,15 @@ fn start_entered(
     {
         // The common case (current parent, nothing but attributes): decided with one look
         // at the thread's stack when the sampler's answer is fixed for the parent's state.
-        let looked = LOCAL.try_with(|l| {
-            let mut l = l.try_borrow_mut().ok()?;
-            let state = l.parent_state();
-            match tracer.fixed[state.index()] {
-                Some(SamplingDecision::Drop) if state.is_not_sampled_parent() => {
-                    Some(Quick::Settled(0))
-                }
-                // A root nobody samples: its ids are made only if something asks.
-                Some(SamplingDecision::Drop) if state == ParentState::None => {
-                    Some(Quick::Settled(l.push(Slot::Lazy)))
-                }
-                Some(SamplingDecision::RecordAndSample) => Some(Quick::Sampled),
-                _ => None,
+        let state = context::top_state();
+        match tracer.fixed[state.index()] {
+            Some(SamplingDecision::Drop) if state.is_not_sampled_parent() => return 0,
+            // A root nobody samples: its ids are made only if something asks.
+            Some(SamplingDecision::Drop) if state == ParentState::None => {
+                return context::enter_lazy_root();
             }
-        });
-        match looked {
-            Ok(Some(Quick::Settled(token))) => return token,
-            Ok(Some(Quick::Sampled)) => {
-                return start_sampled(tracer, Cow::Borrowed(name), kind, record)
+            Some(SamplingDecision::RecordAndSample) => {
+                return start_sampled(tracer, Cow::Borrowed(name), kind, record);
             }
             _ => {}
         }
@@ -790,14 +774,6 @@ fn start_entered(
     start_general(tracer, builder, record)
 }
 
-/// The fast path's look at the thread's stack.
-enum Quick {
-    /// Settled on the stack: the token to return (0 when nothing was pushed).
-    Settled(u64),
-    /// Sampled under the current parent.
-    Sampled,
-}
-
 /// Starts and enters a sampled span under the current parent (no extras).
 #[inline(never)]
 fn start_sampled(
@@ -808,11 +784,9 @@ fn start_sampled(
 ) -> u64 {
     let mut parent = None;
     let mut spare = None;
-    let _ = LOCAL.try_with(|l| {
-        if let Ok(mut l) = l.try_borrow_mut() {
-            parent = l.parent();
-            spare = l.spare.pop();
-        }
+    context::with_local(|l| {
+        parent = l.parent();
+        spare = l.spare.pop();
     });
     let rec = open(tracer, name, kind, parent, spare, record);
     context::push(Slot::Span(rec))
@@ -956,16 +930,11 @@ impl SpanGuard {
         if self.token == 0 {
             return None;
         }
-        LOCAL
-            .try_with(|l| {
-                let mut l = l.try_borrow_mut().ok()?;
-                match l.find_mut(self.token)? {
-                    Slot::Span(rec) => Some(f(rec)),
-                    Slot::Context(_) | Slot::Lazy => None,
-                }
-            })
-            .ok()
-            .flatten()
+        context::with_local(|l| match l.find_mut(self.token)? {
+            Slot::Span(rec) => Some(f(rec)),
+            Slot::Context(_) | Slot::Lazy => None,
+        })
+        .flatten()
     }
 
     span_methods!();
@@ -976,12 +945,7 @@ impl SpanGuard {
         if self.token == 0 {
             return context::current_span_context().unwrap_or_else(SpanContext::empty);
         }
-        LOCAL
-            .try_with(|l| {
-                let mut l = l.try_borrow_mut().ok()?;
-                l.find_mut(self.token)?.span_context()
-            })
-            .ok()
+        context::with_local(|l| l.find_mut(self.token)?.span_context())
             .flatten()
             .unwrap_or_else(SpanContext::empty)
     }
@@ -997,18 +961,11 @@ impl Drop for SpanGuard {
 }
 
 /// Leaves and ends the entered span `token` (out of line: see `start_entered`). A lazy root
-/// on top is popped here; a recording span goes to [`end_recording`].
+/// nothing looked at is left with two thread-local stores; the rest goes to
+/// [`end_recording`].
 #[inline(never)]
 fn end_entered(token: u64) {
-    let done = LOCAL
-        .try_with(|l| {
-            let Ok(mut l) = l.try_borrow_mut() else {
-                return true;
-            };
-            l.end_lazy(token)
-        })
-        .unwrap_or(true);
-    if !done {
+    if !context::leave_lazy_root(token) {
         end_recording(token);
     }
 }
@@ -1017,21 +974,18 @@ fn end_entered(token: u64) {
 /// queueing it for the worker is one visit to the thread's state.
 #[inline(never)]
 fn end_recording(token: u64) {
-    let rest = LOCAL
-        .try_with(|l| {
-            let mut l = l.try_borrow_mut().ok()?;
-            let mut rec = l.end(token)?;
-            rec.stamp_end();
-            let tracer = rec.tracer;
-            if tracer.queue_local(&mut l, &mut rec.f) {
-                l.recycle(rec);
-                None
-            } else {
-                Some(rec)
-            }
-        })
-        .ok()
-        .flatten();
+    let rest = context::with_local(|l| {
+        let mut rec = l.end(token)?;
+        rec.stamp_end();
+        let tracer = rec.tracer;
+        if tracer.queue_local(l, &mut rec.f) {
+            l.recycle(rec);
+            None
+        } else {
+            Some(rec)
+        }
+    })
+    .flatten();
     // Processors that run the exporter on this thread do it outside the thread's state.
     if let Some(mut rec) = rest {
         let finished = rec.f.take();
@@ -1164,13 +1118,11 @@ pub struct SpanRef {
 impl SpanRef {
     #[allow(clippy::unused_self)] // the same shape as the other span types (span_methods!)
     fn with_record<R>(&self, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
-        LOCAL
-            .try_with(|l| match l.try_borrow_mut().ok()?.top_mut()? {
-                Slot::Span(rec) => Some(f(rec)),
-                Slot::Context(_) | Slot::Lazy => None,
-            })
-            .ok()
-            .flatten()
+        context::with_local(|l| match l.top_mut()? {
+            Slot::Span(rec) => Some(f(rec)),
+            Slot::Context(_) | Slot::Lazy => None,
+        })
+        .flatten()
     }
 
     span_methods!();

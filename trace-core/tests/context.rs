@@ -313,6 +313,57 @@ fn lazy_unsampled_roots_make_ids_once_when_asked() {
     guard.shutdown().unwrap();
 }
 
+/// A lazy root that is still pending (only in the fast-path cells) and the thread's stack
+/// stay consistent whatever happens around it: contexts attached inside it, spans that push
+/// onto the stack, guards dropped out of order.
+#[test]
+fn lazy_roots_interleave_with_the_stack() {
+    let _s = serial();
+    let guard = Tracer::builder()
+        .sampler(AlwaysOff)
+        .simple_exporter(InMemoryExporter::new())
+        .install_global();
+    {
+        let a = span("a").start();
+        let remote = trace_core::SpanContext::new(
+            trace_core::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+            trace_core::SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+            trace_core::TraceFlags::default(),
+            true,
+            trace_core::TraceState::default(),
+        );
+        {
+            let _attached = Context::new()
+                .with_remote_span_context(remote.clone())
+                .attach();
+            assert_eq!(current_trace_id(), Some(remote.trace_id));
+            // Under a remote unsampled parent: nothing pushed, the remote context stays.
+            let inner = span("inner").start();
+            assert_eq!(inner.span_context(), remote);
+        }
+        let a_cx = a.span_context();
+        assert_eq!(current_trace_id(), Some(a_cx.trace_id));
+        // A root with extras goes through the general path and is pushed above `a`.
+        let b = span("b").no_parent().start();
+        let b_cx = b.span_context();
+        assert_ne!(b_cx.trace_id, a_cx.trace_id);
+        drop(a); // out of order: `b` stays current
+        assert_eq!(current_trace_id(), Some(b_cx.trace_id));
+        drop(b);
+        assert_eq!(current_trace_id(), None);
+        // Pending again, then left without anything looking at it.
+        let c = span("c").start();
+        drop(c);
+        assert_eq!(current_trace_id(), None);
+        // A new root after that is a root again (not a child of a stale state).
+        let d = span("d").start();
+        let e = span("e").start();
+        assert_eq!(e.span_context().trace_id, d.span_context().trace_id);
+    }
+    assert_eq!(current_trace_id(), None);
+    guard.shutdown().unwrap();
+}
+
 /// A sampler that is asked every time (no fixed decision) sees the lazy root's ids as the
 /// parent of a child span.
 #[test]

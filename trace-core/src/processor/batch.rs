@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
-use crate::context::{Local, LOCAL};
+use crate::context::{self, Local};
 use crate::data::{InstrumentationScope, SpanData};
 use crate::export::{ExportError, SpanExporter};
 use crate::span::Finished;
@@ -161,12 +161,7 @@ impl BatchProcessor {
 
     /// Queues an ended span from this thread; `false` when it had to be dropped.
     pub(crate) fn on_end(&self, tracer: &'static TracerInner, mut finished: Finished) -> bool {
-        LOCAL
-            .try_with(|l| {
-                l.try_borrow_mut()
-                    .is_ok_and(|mut l| self.push(&mut l, tracer, &mut finished))
-            })
-            .unwrap_or(false)
+        context::with_local(|l| self.push(l, tracer, &mut finished)).unwrap_or(false)
     }
 
     /// Queues an ended span into this thread's ring (wait-free); `false` when the ring is
