@@ -324,7 +324,7 @@ fn lazy_roots_interleave_with_the_stack() {
         .simple_exporter(InMemoryExporter::new())
         .install_global();
     {
-        let a = span("a").start();
+        let span_a = span("a").start();
         let remote = trace_core::SpanContext::new(
             trace_core::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
             trace_core::SpanId::from_hex("00f067aa0ba902b7").unwrap(),
@@ -337,28 +337,28 @@ fn lazy_roots_interleave_with_the_stack() {
                 .with_remote_span_context(remote.clone())
                 .attach();
             assert_eq!(current_trace_id(), Some(remote.trace_id));
-            // Under a remote unsampled parent: nothing pushed, the remote context stays.
+            // Under span_a remote unsampled parent: nothing pushed, the remote context stays.
             let inner = span("inner").start();
             assert_eq!(inner.span_context(), remote);
         }
-        let a_cx = a.span_context();
+        let a_cx = span_a.span_context();
         assert_eq!(current_trace_id(), Some(a_cx.trace_id));
-        // A root with extras goes through the general path and is pushed above `a`.
-        let b = span("b").no_parent().start();
-        let b_cx = b.span_context();
+        // A root with extras goes through the general path and is pushed above `span_a`.
+        let span_b = span("b").no_parent().start();
+        let b_cx = span_b.span_context();
         assert_ne!(b_cx.trace_id, a_cx.trace_id);
-        drop(a); // out of order: `b` stays current
+        drop(span_a); // out of order: `span_b` stays current
         assert_eq!(current_trace_id(), Some(b_cx.trace_id));
-        drop(b);
+        drop(span_b);
         assert_eq!(current_trace_id(), None);
         // Pending again, then left without anything looking at it.
-        let c = span("c").start();
-        drop(c);
+        let span_c = span("c").start();
+        drop(span_c);
         assert_eq!(current_trace_id(), None);
-        // A new root after that is a root again (not a child of a stale state).
-        let d = span("d").start();
-        let e = span("e").start();
-        assert_eq!(e.span_context().trace_id, d.span_context().trace_id);
+        // A new root after that is span_a root again (not span_a child of span_a stale state).
+        let span_d = span("d").start();
+        let span_e = span("e").start();
+        assert_eq!(span_e.span_context().trace_id, span_d.span_context().trace_id);
     }
     assert_eq!(current_trace_id(), None);
     guard.shutdown().unwrap();
