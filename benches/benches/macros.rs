@@ -225,6 +225,13 @@ fn time_ns(n: u64, runs: usize, f: fn(u64) -> u64) -> f64 {
 fn summary() {
     const RUNS: usize = 9;
     println!();
+    // Executors move futures (spawning, pinning): their size is part of the cost.
+    println!(
+        "async fn future size (bytes): bare {}, #[traced] {}, by hand {}",
+        std::mem::size_of_val(&bare_async(0, "")),
+        std::mem::size_of_val(&macro_async(0, "")),
+        std::mem::size_of_val(&hand_async(0, "")),
+    );
     println!("#[traced] vs by hand vs bare (median of {RUNS} runs, ns per call)");
     println!(
         "{:<10} {:<10} {:>8} {:>10} {:>9} {:>12} {:>12}",
@@ -253,7 +260,77 @@ fn summary() {
     }
 }
 
+// ------------------------------------------------------------ instruction counts
+
+// One non-inlined caller per case, so `valgrind --tool=callgrind --toggle-collect=macros::run_<case>`
+// counts exactly one call (future creation and polling included), e.g.
+// `valgrind --tool=callgrind --toggle-collect=macros::run_async_traced <bench> profile-async-traced-disabled`.
+
+#[inline(never)]
+fn run_sync_bare(i: u64) -> u64 {
+    bare(black_box(i), black_box("hello"))
+}
+
+#[inline(never)]
+fn run_sync_traced(i: u64) -> u64 {
+    macro_sync(black_box(i), black_box("hello"))
+}
+
+#[inline(never)]
+fn run_result_bare(i: u64) -> u64 {
+    bare_result(black_box(i), black_box("hello")).unwrap_or(0)
+}
+
+#[inline(never)]
+fn run_result_traced(i: u64) -> u64 {
+    macro_result(black_box(i), black_box("hello")).unwrap_or(0)
+}
+
+#[inline(never)]
+fn run_async_bare(i: u64) -> u64 {
+    ready(bare_async(black_box(i), black_box("hello")))
+}
+
+#[inline(never)]
+fn run_async_traced(i: u64) -> u64 {
+    ready(macro_async(black_box(i), black_box("hello")))
+}
+
+type Profiled = (&'static str, fn(u64) -> u64);
+
+const PROFILED: [Profiled; 6] = [
+    ("sync-bare", run_sync_bare),
+    ("sync-traced", run_sync_traced),
+    ("result-bare", run_result_bare),
+    ("result-traced", run_result_traced),
+    ("async-bare", run_async_bare),
+    ("async-traced", run_async_traced),
+];
+
+/// `profile-<case>-<state>` (e.g. `profile-async-traced-disabled`): 200 000 calls of one case.
+fn profile(arg: &str) -> bool {
+    let Some(rest) = arg.strip_prefix("profile-") else {
+        return false;
+    };
+    for state in State::ALL {
+        for (case, f) in PROFILED {
+            if rest.strip_prefix(case).and_then(|r| r.strip_prefix('-')) == Some(state.name()) {
+                let guard = state.install();
+                for i in 0..200_000 {
+                    black_box(f(black_box(i)));
+                }
+                drop(guard);
+                return true;
+            }
+        }
+    }
+    false
+}
+
 fn main() {
+    if std::env::args().skip(1).any(|a| profile(&a)) {
+        return;
+    }
     let only_summary = std::env::args().skip(1).any(|a| a == "summary");
     if !only_summary {
         group();

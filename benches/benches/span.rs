@@ -31,6 +31,13 @@ fn ours(x: u64, s: &str) -> u64 {
     black_box(x).wrapping_add(s.len() as u64)
 }
 
+/// The same span without attributes: the like-for-like peer of fastrace's `#[trace]`.
+#[inline(never)]
+fn ours_plain(x: u64, s: &str) -> u64 {
+    let _g = span("work").start();
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
 #[fastrace::trace]
 #[inline(never)]
 fn fastrace_plain(x: u64, s: &str) -> u64 {
@@ -280,6 +287,14 @@ fn summary() {
         }
         sampled = time_ns(N, RUNS, &loop_ours);
         rows.push(("traced: sampled, 2 attributes, batch pipeline", sampled));
+        rows.push((
+            "traced: sampled, no attributes, batch pipeline",
+            time_ns(N, RUNS, &|n| {
+                for i in 0..n {
+                    black_box(ours_plain(black_box(i), black_box("hello")));
+                }
+            }),
+        ));
         // Two threads producing at once: per-span wall time across both.
         let two = time_ns(N, RUNS, &|n| {
             let half = n / 2;
@@ -400,6 +415,17 @@ fn main() {
         return;
     }
     // For `valgrind --tool=callgrind`: one path alone, 200k calls.
+    if filter.iter().any(|a| a == "profile-plain") {
+        let guard = install(true);
+        for _ in 0..1000 {
+            for i in 0..200 {
+                black_box(ours_plain(black_box(i), black_box("hello")));
+            }
+            let _ = trace_core::force_flush();
+        }
+        drop(guard);
+        return;
+    }
     for (arg, tracer) in [
         ("profile-sampled", Some(true)),
         ("profile-unsampled", Some(false)),

@@ -34,14 +34,19 @@ pub use crate::value::{KeyValue, StringValue, ToValue, Value};
 /// `start_with` is instantiated once, not once per instrumented function (compile time).
 pub type Record<'a> = &'a mut dyn FnMut(&mut AttributeSink<'_>);
 
-/// Starts and enters a span (sync functions). `record` runs only when the span is sampled.
-/// `None` when no tracer is installed: the disabled path is one atomic load, and dropping
-/// the `None` is free.
+/// `true` when a tracer is installed: expansions test this first and build the attribute
+/// recorder (a closure over the arguments) only when it holds, so the disabled path is one
+/// atomic load and a branch.
+#[inline]
+pub fn is_enabled() -> bool {
+    crate::tracer::is_enabled()
+}
+
+/// Starts and enters a span (sync functions), after [`is_enabled`] returned `true`. `record`
+/// runs only when the span is sampled. Returns an `Option` so the disabled branch of the
+/// expansion is `None`, whose drop is free.
 #[inline]
 pub fn start(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> Option<SpanGuard> {
-    if !crate::tracer::is_enabled() {
-        return None;
-    }
     let builder = span(name).kind(kind);
     Some(match record {
         Some(record) => builder.start_with(record),
@@ -49,18 +54,20 @@ pub fn start(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> 
     })
 }
 
-/// Starts a span without entering it (futures). `record` runs only when the span is sampled.
+/// Starts a span without entering it (futures), after [`is_enabled`] returned `true`.
+/// `record` runs only when the span is sampled. The disabled branch of the expansion passes
+/// `None` to [`in_span`] instead, so no `Span` is built or dropped.
 #[inline]
-pub fn start_detached(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> Span {
-    if !crate::tracer::is_enabled() {
-        // Skip building (and dropping) a span builder: the disabled path is one atomic load.
-        return Span::noop();
-    }
+pub fn start_detached(
+    name: &'static str,
+    kind: SpanKind,
+    record: Option<Record<'_>>,
+) -> Option<Span> {
     let builder = span(name).kind(kind);
-    match record {
+    Some(match record {
         Some(record) => builder.start_detached_with(record),
         None => builder.start_detached(),
-    }
+    })
 }
 
 pin_project_lite::pin_project! {
@@ -85,15 +92,15 @@ impl<F: Future> Future for InSpan<F> {
     }
 }
 
-/// Runs `future` inside `span`; with no tracer installed, skips the per-poll span handling.
+/// Runs `future` inside `span`; `None` (no tracer installed as the call started) polls the
+/// future alone, with nothing to enter per poll.
 #[inline]
-pub fn in_span<F: Future>(future: F, span: Span) -> InSpan<F> {
-    if crate::tracer::is_enabled() {
-        InSpan::Traced {
+pub fn in_span<F: Future>(future: F, span: Option<Span>) -> InSpan<F> {
+    match span {
+        Some(span) => InSpan::Traced {
             future: future.in_span(span),
-        }
-    } else {
-        InSpan::Plain { future }
+        },
+        None => InSpan::Plain { future },
     }
 }
 

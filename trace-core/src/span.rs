@@ -165,17 +165,24 @@ impl Finished {
 
     /// Writes the exporter's view of the span over `d` (a span of an earlier batch from the
     /// same tracer, so the scope is already right), reusing its attribute vector.
-    pub(crate) fn write_into(self, d: &mut SpanData, epoch: &Epoch) {
+    pub(crate) fn write_into(&mut self, d: &mut SpanData, epoch: &Epoch) {
         d.start_time = epoch.to_system_time(self.start);
         d.end_time = epoch.to_system_time(self.end.max(self.start));
-        d.name = self.name;
+        d.name = std::mem::replace(&mut self.name, Cow::Borrowed(""));
         d.kind = self.kind;
-        d.span_context = self.ctx;
+        d.span_context.trace_id = self.ctx.trace_id;
+        d.span_context.span_id = self.ctx.span_id;
+        d.span_context.trace_flags = self.ctx.trace_flags;
+        d.span_context.is_remote = self.ctx.is_remote;
+        d.span_context.trace_state = std::mem::take(&mut self.ctx.trace_state);
         d.parent_span_id = self.parent_span_id;
         d.parent_is_remote = self.parent_is_remote;
         d.attributes.clear();
-        d.attributes.extend(self.attributes);
-        match self.rare {
+        d.attributes.reserve(self.attributes.len());
+        for kv in self.attributes.drain(..) {
+            d.attributes.push(kv);
+        }
+        match self.rare.take() {
             None => {
                 d.events.clear();
                 d.links.clear();
@@ -189,7 +196,7 @@ impl Finished {
                 d.dropped_links_count = r.dropped_links;
             }
         }
-        d.status = self.status;
+        d.status = std::mem::take(&mut self.status);
         d.dropped_attributes_count = self.dropped_attributes;
     }
 

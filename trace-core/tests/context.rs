@@ -358,7 +358,10 @@ fn lazy_roots_interleave_with_the_stack() {
         // A new root after that is span_a root again (not span_a child of span_a stale state).
         let span_d = span("d").start();
         let span_e = span("e").start();
-        assert_eq!(span_e.span_context().trace_id, span_d.span_context().trace_id);
+        assert_eq!(
+            span_e.span_context().trace_id,
+            span_d.span_context().trace_id
+        );
     }
     assert_eq!(current_trace_id(), None);
     guard.shutdown().unwrap();

@@ -177,8 +177,19 @@ impl BatchProcessor {
             Some(p) if p.generation == tracer.generation => p,
             other => other.insert(self.register(tracer.generation)),
         };
-        if slot.producer.push(finished.take()).is_err() {
+        // Written straight into the ring's slot: the record is copied once.
+        let Ok(mut chunk) = slot.producer.write_chunk_uninit(1) else {
             return false;
+        };
+        let (first, _) = chunk.as_mut_slices();
+        let Some(cell) = first.first_mut() else {
+            return false;
+        };
+        cell.write(finished.take());
+        // SAFETY: the chunk's one slot was initialized just above.
+        #[allow(unsafe_code)]
+        unsafe {
+            chunk.commit_all();
         }
         slot.since_notify += 1;
         if slot.since_notify >= self.config.max_export_batch_size {
@@ -318,16 +329,22 @@ impl Worker {
             if n == 0 {
                 continue;
             }
-            if let Ok(chunk) = ring.spans.read_chunk(n) {
-                for f in chunk {
-                    // Earlier batches' entries are overwritten in place: their attribute
-                    // vectors are reused, so the worker allocates nothing per span.
+            if let Ok(mut chunk) = ring.spans.read_chunk(n) {
+                let (first, second) = chunk.as_mut_slices();
+                for f in first.iter_mut().chain(second.iter_mut()) {
+                    // Read in place (the fields are taken, not the whole record copied), and
+                    // earlier batches' entries are overwritten: their attribute vectors are
+                    // reused, so the worker allocates nothing per span.
                     match self.batch.get_mut(self.len) {
                         Some(slot) => f.write_into(slot, &self.epoch),
-                        None => self.batch.push(f.into_data(&self.epoch, &self.scope)),
+                        None => self
+                            .batch
+                            .push(f.take().into_data(&self.epoch, &self.scope)),
                     }
                     self.len += 1;
                 }
+                // Frees the slots (what is left in them is empty).
+                chunk.commit_all();
             }
         }
         // A ring whose thread has exited is removed once empty.
