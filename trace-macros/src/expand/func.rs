@@ -50,8 +50,9 @@ fn path_span(path: &syn::Path) -> Span {
         .map_or_else(Span::call_site, |s| s.ident.span())
 }
 
-/// `start(NAME, KIND, record)` or `start_detached(..)`: non-generic runtime entry points, so
-/// each instrumented function costs the compiler one call, not a copy of the span builder.
+/// `if is_enabled() { start(NAME, KIND, record) } else { None }` (or `start_detached`):
+/// non-generic runtime entry points, so each instrumented function costs the compiler one
+/// call, not a copy of the span builder.
 fn start(opts: &Options, detached: bool) -> TokenStream {
     let rt = &opts.runtime;
     let name = super::name_tokens(&opts.name);
@@ -75,7 +76,15 @@ fn start(opts: &Options, detached: bool) -> TokenStream {
             }
         }
     };
-    quote!(#rt::__private::#function(#name, #kind, #record))
+    // The recorder closure is built inside the branch: with no tracer, nothing but one
+    // atomic load runs before the user's body.
+    quote! {
+        if #rt::__private::is_enabled() {
+            #rt::__private::#function(#name, #kind, #record)
+        } else {
+            #rt::__private::None
+        }
+    }
 }
 
 /// The statements recording `attrs(..)`; `None` when there are none. They run only inside
