@@ -100,8 +100,7 @@ impl TraceId {
     /// A new random, valid trace id from the thread-local generator.
     pub fn random() -> Self {
         loop {
-            let hi = next_u64();
-            let lo = next_u64();
+            let (hi, lo) = next_u128();
             if hi != 0 || lo != 0 {
                 let mut b = [0u8; 16];
                 b[..8].copy_from_slice(&hi.to_be_bytes());
@@ -159,6 +158,22 @@ pub(crate) fn next_u64() -> u64 {
         mix(s)
     })
     .unwrap_or_else(|_| mix(seed()))
+}
+
+/// Two outputs of the generator with one visit to its state (a trace id's 16 bytes).
+#[inline]
+fn next_u128() -> (u64, u64) {
+    RNG.try_with(|cell| {
+        let mut s = cell.get();
+        if s == 0 {
+            s = seed();
+        }
+        let first = s.wrapping_add(0xa076_1d64_78bd_642f);
+        let second = first.wrapping_add(0xa076_1d64_78bd_642f);
+        cell.set(second);
+        (mix(first), mix(second))
+    })
+    .unwrap_or_else(|_| (mix(seed()), mix(seed())))
 }
 
 #[inline]
