@@ -86,10 +86,20 @@ impl<F: Future> Future for InSpan<F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<F::Output> {
         match self.project() {
-            InSpanProj::Traced { future } => future.poll(cx),
+            InSpanProj::Traced { future } => poll_traced(future, cx),
             InSpanProj::Plain { future } => future.poll(cx),
         }
     }
+}
+
+/// The traced poll, kept out of line: inlined, its span handling would bloat (and slow) the
+/// caller's untraced path, which is the one that must cost what the bare future does.
+#[inline(never)]
+fn poll_traced<F: Future>(
+    future: Pin<&mut Instrumented<F>>,
+    cx: &mut core::task::Context<'_>,
+) -> core::task::Poll<F::Output> {
+    future.poll(cx)
 }
 
 /// Runs `future` inside `span`; `None` (no tracer installed as the call started) polls the

@@ -705,7 +705,7 @@ fn open(
     rec
 }
 
-/// The record of a span starting now: `spare` (an emptied record, see `end_now`) filled in
+/// The record of a span starting now: `spare` (an emptied record, see `Finished::take`) filled in
 /// place, or a new one.
 #[inline]
 fn fill(
