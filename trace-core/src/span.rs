@@ -1167,3 +1167,14 @@ pub fn with_span<R>(name: impl Into<Cow<'static, str>>, f: impl FnOnce(&SpanGuar
     let guard = span(name).start();
     f(&guard)
 }
+
+#[cfg(test)]
+mod tests {
+    /// What each thread's ring holds per span (documented on `BatchConfig::max_queue_size`)
+    /// and what is copied when a span ends: a regression here costs every sampled span.
+    #[test]
+    fn a_finished_span_stays_small() {
+        assert!(std::mem::size_of::<super::Finished>() <= 384);
+        assert!(std::mem::size_of::<crate::context::Slot>() <= 64);
+    }
+}
