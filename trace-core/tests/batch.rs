@@ -219,3 +219,72 @@ fn partial_success_counts_only_the_rejected_spans() {
     assert_eq!(tracer.failed_spans(), 2);
     let _ = guard.shutdown();
 }
+
+/// The worker reuses the storage of spans it exported before: every span of every batch
+/// must still arrive exactly as recorded, with nothing left over from the span that used
+/// the same entry in an earlier batch (attributes, events, status, trace state, name).
+#[test]
+fn reused_batch_entries_carry_nothing_over() {
+    let _s = serial();
+    let exp = InMemoryExporter::new();
+    let guard = Tracer::builder()
+        .exporter(exp.clone())
+        .batch_config(
+            BatchConfig::default()
+                .with_max_export_batch_size(3)
+                .with_scheduled_delay(Duration::from_secs(3600)),
+        )
+        .install_global();
+    let rounds = 40_u64;
+    for i in 0..rounds {
+        let g = span(format!("span-{i}")).start();
+        match i % 4 {
+            0 => {
+                g.set_attribute("a", &i);
+                g.set_attribute("b", "a value long enough to be shared, not inline");
+                g.set_attribute("c", &true);
+                g.add_event("event", vec![trace_core::KeyValue::new("n", i.to_string())]);
+                g.record_error_parts("failed", "Boom");
+            }
+            1 => g.set_attribute("only", &i),
+            2 => {}
+            _ => {
+                let other = span("linked").start().span_context();
+                g.add_link(other, Vec::new());
+            }
+        }
+        drop(g);
+        if i % 7 == 0 {
+            guard.force_flush().unwrap();
+        }
+    }
+    guard.shutdown().unwrap();
+    for i in 0..rounds {
+        let s = exp
+            .find(&format!("span-{i}"))
+            .unwrap_or_else(|| panic!("span-{i} missing"));
+        let keys: Vec<&str> = s.attributes.iter().map(|kv| &*kv.key).collect();
+        match i % 4 {
+            0 => {
+                assert_eq!(keys, ["a", "b", "c", "error.type"], "span-{i}");
+                assert_eq!(s.events.len(), 1);
+                assert_eq!(s.status, trace_core::Status::error("failed"));
+            }
+            1 => {
+                assert_eq!(keys, ["only"], "span-{i}");
+                assert!(s.events.is_empty() && s.links.is_empty());
+                assert_eq!(s.status, trace_core::Status::Unset);
+            }
+            2 => {
+                assert!(keys.is_empty(), "span-{i}: {keys:?}");
+                assert!(s.events.is_empty() && s.links.is_empty());
+                assert_eq!(s.status, trace_core::Status::Unset);
+            }
+            _ => {
+                assert!(keys.is_empty(), "span-{i}: {keys:?}");
+                assert_eq!(s.links.len(), 1);
+                assert!(s.events.is_empty());
+            }
+        }
+    }
+}

@@ -369,6 +369,16 @@ impl Worker {
         if failed > 0 {
             self.shared.failed.fetch_add(failed, Ordering::Relaxed);
         }
+        // What the spans own is released now (not kept until the entry is reused), the
+        // vectors' capacity stays for the next batch.
+        for d in &mut self.batch[..self.len] {
+            d.name = std::borrow::Cow::Borrowed("");
+            d.span_context.trace_state = crate::context::TraceState::default();
+            d.attributes.clear();
+            d.events.clear();
+            d.links.clear();
+            d.status = crate::span::Status::Unset;
+        }
         self.len = 0;
         result
     }
