@@ -19,9 +19,8 @@ pin_project_lite::pin_project! {
     pub struct Instrumented<F> {
         #[pin]
         inner: F,
-        // The span, or for `in_context` a noop span holding the context: one slot either way,
-        // so the future is no bigger than it needs to be (executors move it).
         span: Span,
+        context: Option<Context>,
         done: bool,
     }
 
@@ -63,7 +62,7 @@ impl<F: Future> Future for Instrumented<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if !this.span.has_slot() {
+        if this.context.is_none() && !this.span.has_slot() {
             // Nothing to enter (no tracer was installed when the span started).
             let result = this.inner.poll(cx);
             if result.is_ready() {
@@ -71,6 +70,7 @@ impl<F: Future> Future for Instrumented<F> {
             }
             return result;
         }
+        let _attached = this.context.as_ref().map(|c| c.clone().attach());
         let token = this.span.take_slot().map_or(0, context::push);
         let result = {
             let restore = Restore {
@@ -114,6 +114,7 @@ pub trait Instrument: Sized {
         Instrumented {
             inner: self,
             span,
+            context: None,
             done: false,
         }
     }
@@ -126,11 +127,10 @@ pub trait Instrument: Sized {
 
     /// Runs `self` with `context` attached on every poll.
     fn in_context(self, context: Context) -> Instrumented<Self> {
-        let mut span = Span::noop();
-        span.put_slot(Slot::Context(context));
         Instrumented {
             inner: self,
-            span,
+            span: Span::noop(),
+            context: Some(context),
             done: false,
         }
     }
