@@ -209,7 +209,7 @@ impl Context {
     /// The context of the calling thread: the innermost active span (or attached context)
     /// and the innermost baggage.
     pub fn current() -> Self {
-        with_local(Local::current_context).unwrap_or_default()
+        with_local_read(Local::current_context).unwrap_or_default()
     }
 
     /// The span context carried, if any.
@@ -476,22 +476,32 @@ pub(crate) fn leave_lazy_root(token: u64) -> bool {
 /// gone (thread exit) or already borrowed (re-entry from inside `f`).
 #[inline]
 pub(crate) fn with_local<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
+    with_local_read(|l| {
+        let r = f(l);
+        let top = l.parent_state();
+        FAST.with(|fast| fast.top.set(top));
+        r
+    })
+}
+
+/// Like [`with_local`] for `f` that leave the stack's shape alone (they may read it, make a
+/// lazy root's ids, or touch the spare records): the fast-path state needs no update.
+#[inline]
+pub(crate) fn with_local_read<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
     LOCAL
         .try_with(|l| {
             let mut l = l.try_borrow_mut().ok()?;
             FAST.with(|fast| {
                 let pending = fast.pending.replace(0);
                 if pending != 0 {
+                    // Pending and on the stack look the same to a child: `top` is unchanged.
                     l.stack.push(Entry {
                         token: pending,
                         slot: Slot::Lazy,
                     });
                 }
             });
-            let r = f(&mut l);
-            let top = l.parent_state();
-            FAST.with(|fast| fast.top.set(top));
-            Some(r)
+            Some(f(&mut l))
         })
         .ok()
         .flatten()
@@ -537,5 +547,5 @@ pub fn current_span_id() -> Option<SpanId> {
 /// The innermost span context on this thread, without building a whole [`Context`] (no
 /// baggage lookup).
 pub(crate) fn current_span_context() -> Option<SpanContext> {
-    with_local(Local::parent).flatten()
+    with_local_read(Local::parent).flatten()
 }

@@ -792,7 +792,7 @@ fn start_sampled(
 ) -> u64 {
     let mut parent = None;
     let mut spare = None;
-    context::with_local(|l| {
+    context::with_local_read(|l| {
         parent = l.parent();
         spare = l.spare.pop();
     });
