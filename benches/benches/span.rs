@@ -364,6 +364,30 @@ fn summary() {
     }
 }
 
+/// Where the sampled path's time goes (`-- probe`).
+fn probe() {
+    // Where the sampled path's time goes: no exporter at all (records dropped on the
+    // producing thread) against the batch pipeline, and the raw clock.
+    let clock = quanta::Clock::new();
+    let raw = time_ns(2_000_000, 5, &|n| {
+        for _ in 0..n {
+            black_box(clock.raw());
+        }
+    });
+    let instant = time_ns(2_000_000, 5, &|n| {
+        for _ in 0..n {
+            black_box(Instant::now());
+        }
+    });
+    let guard = Tracer::builder().install_global();
+    let discard = time_ns(2_000_000, 5, &loop_ours);
+    drop(guard);
+    let guard = install(true);
+    let batch = time_ns(2_000_000, 5, &loop_ours);
+    drop(guard);
+    println!("quanta raw {raw:.1} ns, Instant::now {instant:.1} ns, sampled: no exporter {discard:.1} ns, batch {batch:.1} ns");
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -415,21 +439,16 @@ fn main() {
         return;
     }
     // For `valgrind --tool=callgrind`: one path alone, 200k calls.
-    if filter.iter().any(|a| a == "profile-plain") {
-        let guard = install(true);
-        for _ in 0..1000 {
-            for i in 0..200 {
-                black_box(ours_plain(black_box(i), black_box("hello")));
-            }
-            let _ = trace_core::force_flush();
+    let loop_plain: fn(u64) = |n| {
+        for i in 0..n {
+            black_box(ours_plain(black_box(i), black_box("hello")));
         }
-        drop(guard);
-        return;
-    }
-    for (arg, tracer) in [
-        ("profile-sampled", Some(true)),
-        ("profile-unsampled", Some(false)),
-        ("profile-disabled", None),
+    };
+    for (arg, tracer, run) in [
+        ("profile-sampled", Some(true), loop_ours as fn(u64)),
+        ("profile-plain", Some(true), loop_plain),
+        ("profile-unsampled", Some(false), loop_ours),
+        ("profile-disabled", None, loop_ours),
     ] {
         if filter.iter().any(|a| a == arg) {
             let guard = tracer.map(install);
@@ -437,10 +456,10 @@ fn main() {
                 .iter()
                 .any(|a| a == "parent")
                 .then(|| unsampled_parent().attach());
-            // Flush between chunks so the worker hands records back, as it does when it
-            // runs beside the producer (under valgrind threads take turns).
+            // Flush between chunks so the worker drains the ring as it does when it runs
+            // beside the producer (under valgrind threads take turns).
             for _ in 0..1000 {
-                loop_ours(200);
+                run(200);
                 let _ = trace_core::force_flush();
             }
             drop(guard);
@@ -448,26 +467,7 @@ fn main() {
         }
     }
     if filter.iter().any(|a| a == "probe") {
-        // Where the sampled path's time goes: no exporter at all (records dropped on the
-        // producing thread) against the batch pipeline, and the raw clock.
-        let clock = quanta::Clock::new();
-        let raw = time_ns(2_000_000, 5, &|n| {
-            for _ in 0..n {
-                black_box(clock.raw());
-            }
-        });
-        let instant = time_ns(2_000_000, 5, &|n| {
-            for _ in 0..n {
-                black_box(Instant::now());
-            }
-        });
-        let guard = Tracer::builder().install_global();
-        let discard = time_ns(2_000_000, 5, &loop_ours);
-        drop(guard);
-        let guard = install(true);
-        let batch = time_ns(2_000_000, 5, &loop_ours);
-        drop(guard);
-        println!("quanta raw {raw:.1} ns, Instant::now {instant:.1} ns, sampled: no exporter {discard:.1} ns, batch {batch:.1} ns");
+        probe();
         return;
     }
     if filter.iter().any(|a| a == "summary") {
