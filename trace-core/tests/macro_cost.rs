@@ -77,6 +77,17 @@ async fn work_async(n: u64) -> Result<u64, Loud> {
     Ok(n)
 }
 
+/// Polls `f` to completion on this thread, without a runtime (which would allocate).
+fn poll_here<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -97,6 +108,16 @@ fn check_free(what: &str) {
         allocations() - before,
         0,
         "a {what} #[traced] call allocated"
+    );
+    let _ = poll_here(work_async(1));
+    let before = allocations();
+    for n in 0..100 {
+        let _ = std::hint::black_box(poll_here(work_async(std::hint::black_box(n))));
+    }
+    assert_eq!(
+        allocations() - before,
+        0,
+        "a {what} #[traced] async call allocated"
     );
     assert_eq!(block_on(work_async(3)).ok(), Some(3));
     assert!(block_on(work_async(0)).is_err());
