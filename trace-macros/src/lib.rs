@@ -107,6 +107,10 @@ use proc_macro::TokenStream;
 ///
 /// An `async fn` keeps its signature; its body becomes a future run inside a detached span
 /// (`start_detached_with` + `Instrument::in_span`), entered on every poll.
+///
+/// With no tracer installed, an instrumented call first reads one atomic flag and then runs
+/// the original body: the recorder closure is never built, and an `async fn` body is polled
+/// with no span to enter.
 #[proc_macro_attribute]
 pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::traced(args.into(), &item.into()).into()
