@@ -510,6 +510,10 @@ pub(crate) fn with_local_read<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
 /// Pushes onto this thread's stack; returns the token (0 when the thread is shutting down).
 #[inline]
 pub(crate) fn push(slot: Slot) -> u64 {
+    if matches!(slot, Slot::Lazy) && top_state() == ParentState::None {
+        // A lazy root entered again (an instrumented future's next poll): cells only.
+        return enter_lazy_root();
+    }
     with_local(|l| l.push(slot)).unwrap_or(0)
 }
 

@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use crate::context::{self, Context, Slot};
+use crate::sampler::ParentState;
 use crate::span::Span;
 
 pin_project_lite::pin_project! {
@@ -57,6 +58,23 @@ impl Drop for Restore<'_> {
     }
 }
 
+/// Leaves a lazy root entered for one poll (see [`Instrumented::poll`]), also when the
+/// poll panics: if something made its ids meanwhile, the span keeps them.
+struct LeaveLazy<'a> {
+    span: &'a mut Span,
+    token: u64,
+}
+
+impl Drop for LeaveLazy<'_> {
+    fn drop(&mut self) {
+        if !context::leave_lazy_root(self.token) {
+            if let Some(slot) = context::take(self.token) {
+                self.span.put_slot(slot);
+            }
+        }
+    }
+}
+
 impl<F: Future> Future for Instrumented<F> {
     type Output = F::Output;
 
@@ -65,6 +83,23 @@ impl<F: Future> Future for Instrumented<F> {
         if this.context.is_none() && !this.span.has_slot() {
             // Nothing to enter (no tracer was installed when the span started).
             let result = this.inner.poll(cx);
+            if result.is_ready() {
+                *this.done = true;
+            }
+            return result;
+        }
+        if this.context.is_none()
+            && this.span.is_lazy()
+            && context::top_state() == ParentState::None
+        {
+            // An unsampled root whose ids nobody asked for: entered through the fast-path
+            // cells, the span's slot stays where it is.
+            let leave = LeaveLazy {
+                token: context::enter_lazy_root(),
+                span: &mut *this.span,
+            };
+            let result = this.inner.poll(cx);
+            drop(leave);
             if result.is_ready() {
                 *this.done = true;
             }

@@ -519,6 +519,17 @@ impl SpanBuilder {
         let Some(tracer) = tracer::global() else {
             return Span::noop();
         };
+        if self.extras.is_none() {
+            let state = context::top_state();
+            if state == ParentState::None
+                && tracer.fixed[state.index()] == Some(SamplingDecision::Drop)
+            {
+                // A root nobody samples: ids only if something asks (see `Slot::Lazy`).
+                return Span {
+                    slot: RefCell::new(Some(Slot::Lazy)),
+                };
+            }
+        }
         Span {
             slot: RefCell::new(self.build(tracer, record, false).ok()),
         }
@@ -1065,6 +1076,12 @@ impl Span {
     #[inline]
     pub(crate) fn has_slot(&mut self) -> bool {
         self.slot.get_mut().is_some()
+    }
+
+    /// An unsampled root whose ids were not made yet.
+    #[inline]
+    pub(crate) fn is_lazy(&mut self) -> bool {
+        matches!(self.slot.get_mut(), Some(Slot::Lazy))
     }
 
     pub(crate) fn take_slot(&mut self) -> Option<Slot> {

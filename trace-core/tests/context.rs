@@ -367,6 +367,41 @@ fn lazy_roots_interleave_with_the_stack() {
     guard.shutdown().unwrap();
 }
 
+/// An unsampled root around a future: its ids are made when first asked, on whatever
+/// poll that is, and stay the same on every later poll, on any worker thread.
+#[test]
+fn lazy_root_futures_keep_their_ids_across_polls() {
+    let _s = serial();
+    let guard = Tracer::builder()
+        .sampler(AlwaysOff)
+        .simple_exporter(InMemoryExporter::new())
+        .install_global();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let seen = rt.block_on(async {
+        let task = async {
+            tokio::task::yield_now().await;
+            let first = current_trace_id();
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            let second = current_trace_id();
+            let child = span("child").start().span_context();
+            (first, second, child.trace_id)
+        }
+        .in_span(span("root").start_detached());
+        tokio::spawn(task).await.unwrap()
+    });
+    let (first, second, child) = seen;
+    assert!(first.is_some());
+    assert_eq!(first, second);
+    assert_eq!(Some(child), first);
+    drop(rt);
+    assert_eq!(current_trace_id(), None);
+    guard.shutdown().unwrap();
+}
+
 /// A sampler that is asked every time (no fixed decision) sees the lazy root's ids as the
 /// parent of a child span.
 #[test]
