@@ -431,8 +431,9 @@ struct Fast {
 impl Fast {
     #[inline]
     fn token(&self) -> u64 {
+        // Starts at 1 (0 means "nothing entered"); 2^64 spans do not happen.
         let t = self.next_token.get();
-        self.next_token.set(t.wrapping_add(1).max(1));
+        self.next_token.set(t.wrapping_add(1));
         t
     }
 }

@@ -769,28 +769,47 @@ fn start_entered(
     kind: SpanKind,
     record: impl FnOnce(&mut AttributeSink<'_>),
 ) -> u64 {
-    {
-        // The common case (current parent, nothing but attributes): decided with one look
-        // at the thread's stack when the sampler's answer is fixed for the parent's state.
-        let state = context::top_state();
-        match tracer.fixed[state.index()] {
-            Some(SamplingDecision::Drop) if state.is_not_sampled_parent() => return 0,
-            // A root nobody samples: its ids are made only if something asks.
-            Some(SamplingDecision::Drop) if state == ParentState::None => {
-                return context::enter_lazy_root();
-            }
-            Some(SamplingDecision::RecordAndSample) => {
-                return start_sampled(tracer, Cow::Borrowed(name), kind, record);
-            }
-            _ => {}
+    // The common case (current parent, nothing but attributes): what to do is one table
+    // entry, by the parent's state (one thread-local byte).
+    match tracer.quick[context::top_state().index()] {
+        QuickStart::Nothing => 0,
+        // A root nobody samples: its ids are made only if something asks.
+        QuickStart::LazyRoot => context::enter_lazy_root(),
+        QuickStart::Sampled => start_sampled(tracer, Cow::Borrowed(name), kind, record),
+        QuickStart::General => {
+            let builder = SpanBuilder {
+                name: Cow::Borrowed(name),
+                kind,
+                extras: None,
+            };
+            start_general(tracer, builder, record)
         }
     }
-    let builder = SpanBuilder {
-        name: Cow::Borrowed(name),
-        kind,
-        extras: None,
-    };
-    start_general(tracer, builder, record)
+}
+
+/// What starting an entered span (current parent, no extras) takes, by the parent's state:
+/// the sampler's fixed decisions turned into actions when the tracer is installed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum QuickStart {
+    /// Dropped under a parent that is not sampled: nothing to push, the parent stays current.
+    Nothing,
+    /// A dropped root: entered lazily (ids only if asked for).
+    LazyRoot,
+    /// Sampled.
+    Sampled,
+    /// Ask the sampler (or a dropped child of a sampled parent, which needs its own id).
+    General,
+}
+
+impl QuickStart {
+    pub(crate) fn table(fixed: [Option<SamplingDecision>; 5]) -> [QuickStart; 5] {
+        ParentState::ALL.map(|state| match fixed[state.index()] {
+            Some(SamplingDecision::Drop) if state.is_not_sampled_parent() => QuickStart::Nothing,
+            Some(SamplingDecision::Drop) if state == ParentState::None => QuickStart::LazyRoot,
+            Some(SamplingDecision::RecordAndSample) => QuickStart::Sampled,
+            _ => QuickStart::General,
+        })
+    }
 }
 
 /// Starts and enters a sampled span under the current parent (no extras).
@@ -1190,6 +1209,33 @@ pub fn with_span<R>(name: impl Into<Cow<'static, str>>, f: impl FnOnce(&SpanGuar
 mod tests {
     /// What each thread's ring holds per span (documented on `BatchConfig::max_queue_size`)
     /// and what is copied when a span ends: a regression here costs every sampled span.
+    #[test]
+    fn quick_start_tables_follow_the_fixed_decisions() {
+        use super::QuickStart::{General, LazyRoot, Nothing, Sampled};
+        use crate::sampler::{
+            AlwaysOff, AlwaysOn, ParentBased, ParentState, Sampler, TraceIdRatio,
+        };
+        let table = |s: &dyn Sampler| {
+            super::QuickStart::table(ParentState::ALL.map(|p| s.fixed_decision(p)))
+        };
+        // Order: none, local sampled, local not sampled, remote sampled, remote not sampled.
+        assert_eq!(
+            table(&ParentBased::new(AlwaysOff)),
+            [LazyRoot, Sampled, Nothing, Sampled, Nothing]
+        );
+        // A dropped child of a sampled parent needs its own span id: the general path.
+        assert_eq!(
+            table(&AlwaysOff),
+            [LazyRoot, General, Nothing, General, Nothing]
+        );
+        assert_eq!(table(&AlwaysOn), [Sampled; 5]);
+        assert_eq!(
+            table(&ParentBased::new(TraceIdRatio::new(0.5))),
+            [General, Sampled, Nothing, Sampled, Nothing]
+        );
+        assert_eq!(table(&TraceIdRatio::new(0.5)), [General; 5]);
+    }
+
     #[test]
     fn a_finished_span_stays_small() {
         assert!(std::mem::size_of::<super::Finished>() <= 384);

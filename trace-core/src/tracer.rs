@@ -11,7 +11,7 @@ use crate::export::{ExportError, SpanExporter};
 use crate::limits::SpanLimits;
 use crate::processor::{BatchConfig, Processor};
 use crate::sampler::{AlwaysOn, ParentBased, ParentState, Sampler, SamplingDecision};
-use crate::span::Finished;
+use crate::span::{Finished, QuickStart};
 use crate::value::KeyValue;
 
 /// Everything a span needs from its tracer. Installed tracers are leaked (a few hundred
@@ -21,6 +21,8 @@ pub(crate) struct TracerInner {
     pub(crate) sampler: Box<dyn Sampler>,
     /// The sampler's fixed decisions, by [`ParentState::index`] (asked once at install).
     pub(crate) fixed: [Option<SamplingDecision>; 5],
+    /// The same, as what an entered span with a literal name does (see `QuickStart`).
+    pub(crate) quick: [QuickStart; 5],
     pub(crate) limits: SpanLimits,
     pub(crate) epoch: Epoch,
     pub(crate) processor: Processor,
@@ -327,6 +329,7 @@ impl TracerBuilder {
         let inner: &'static TracerInner = Box::leak(Box::new(TracerInner {
             sampler: self.sampler,
             fixed,
+            quick: QuickStart::table(fixed),
             limits: self.limits,
             epoch,
             processor,
