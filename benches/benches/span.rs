@@ -253,6 +253,12 @@ fn loop_ours(n: u64) {
     }
 }
 
+fn loop_plain(n: u64) {
+    for i in 0..n {
+        black_box(ours_plain(black_box(i), black_box("hello")));
+    }
+}
+
 #[allow(clippy::too_many_lines)]
 fn summary() {
     const N: u64 = 2_000_000;
@@ -289,11 +295,7 @@ fn summary() {
         rows.push(("traced: sampled, 2 attributes, batch pipeline", sampled));
         rows.push((
             "traced: sampled, no attributes, batch pipeline",
-            time_ns(N, RUNS, &|n| {
-                for i in 0..n {
-                    black_box(ours_plain(black_box(i), black_box("hello")));
-                }
-            }),
+            time_ns(N, RUNS, &loop_plain),
         ));
         // Two threads producing at once: per-span wall time across both.
         let two = time_ns(N, RUNS, &|n| {
@@ -439,11 +441,6 @@ fn main() {
         return;
     }
     // For `valgrind --tool=callgrind`: one path alone, 200k calls.
-    let loop_plain: fn(u64) = |n| {
-        for i in 0..n {
-            black_box(ours_plain(black_box(i), black_box("hello")));
-        }
-    };
     for (arg, tracer, run) in [
         ("profile-sampled", Some(true), loop_ours as fn(u64)),
         ("profile-plain", Some(true), loop_plain),

@@ -200,29 +200,27 @@ impl Finished {
         d.dropped_attributes_count = self.dropped_attributes;
     }
 
-    /// The exporter's view of the span.
-    pub(crate) fn into_data(self, epoch: &Epoch, scope: &InstrumentationScope) -> SpanData {
-        let (events, links, dropped_events, dropped_links) = match self.rare {
-            None => (Vec::new(), Vec::new(), 0, 0),
-            Some(r) => (r.events, r.links, r.dropped_events, r.dropped_links),
-        };
-        SpanData {
-            start_time: epoch.to_system_time(self.start),
-            end_time: epoch.to_system_time(self.end.max(self.start)),
-            name: self.name,
-            kind: self.kind,
-            span_context: self.ctx,
-            parent_span_id: self.parent_span_id,
-            parent_is_remote: self.parent_is_remote,
-            attributes: self.attributes.into_vec(),
-            events,
-            links,
-            status: self.status,
-            dropped_attributes_count: self.dropped_attributes,
-            dropped_events_count: dropped_events,
-            dropped_links_count: dropped_links,
+    /// The exporter's view of the span (the mapping is [`write_into`](Self::write_into)'s).
+    pub(crate) fn into_data(mut self, epoch: &Epoch, scope: &InstrumentationScope) -> SpanData {
+        let mut d = SpanData {
+            name: Cow::Borrowed(""),
+            kind: SpanKind::Internal,
+            span_context: SpanContext::empty(),
+            parent_span_id: None,
+            parent_is_remote: false,
+            start_time: SystemTime::UNIX_EPOCH,
+            end_time: SystemTime::UNIX_EPOCH,
+            attributes: Vec::new(),
+            events: Vec::new(),
+            links: Vec::new(),
+            status: Status::Unset,
+            dropped_attributes_count: 0,
+            dropped_events_count: 0,
+            dropped_links_count: 0,
             scope: scope.clone(),
-        }
+        };
+        self.write_into(&mut d, epoch);
+        d
     }
 }
 
@@ -519,16 +517,13 @@ impl SpanBuilder {
         let Some(tracer) = tracer::global() else {
             return Span::noop();
         };
-        if self.extras.is_none() {
-            let state = context::top_state();
-            if state == ParentState::None
-                && tracer.fixed[state.index()] == Some(SamplingDecision::Drop)
-            {
-                // A root nobody samples: ids only if something asks (see `Slot::Lazy`).
-                return Span {
-                    slot: RefCell::new(Some(Slot::Lazy)),
-                };
-            }
+        if self.extras.is_none()
+            && tracer.quick[context::top_state().index()] == QuickStart::LazyRoot
+        {
+            // A root nobody samples: ids only if something asks (see `Slot::Lazy`).
+            return Span {
+                slot: RefCell::new(Some(Slot::Lazy)),
+            };
         }
         Span {
             slot: RefCell::new(self.build(tracer, record, false).ok()),
@@ -563,22 +558,15 @@ impl SpanBuilder {
                 // One look at the thread's stack: the parent's state is enough to settle a
                 // span the sampler's fixed answer drops, before any id is generated.
                 let looked = context::with_local(|l| {
-                    let state = l.parent_state();
-                    let fixed = tracer.fixed[state.index()];
-                    if fixed == Some(SamplingDecision::Drop) {
-                        if entered && state.is_not_sampled_parent() {
-                            return Looked::Settled(0);
+                    match tracer.quick[l.parent_state().index()] {
+                        QuickStart::Nothing if entered => return Looked::Settled(0),
+                        // A root nobody samples: its ids are made only if asked for.
+                        QuickStart::LazyRoot if entered => {
+                            return Looked::Settled(l.push(Slot::Lazy));
                         }
-                        if state == ParentState::None {
-                            // A root nobody samples: its ids are made only if asked for.
-                            return if entered {
-                                Looked::Settled(l.push(Slot::Lazy))
-                            } else {
-                                Looked::Lazy
-                            };
-                        }
-                    } else if fixed == Some(SamplingDecision::RecordAndSample) {
-                        spare = l.spare.pop();
+                        QuickStart::LazyRoot => return Looked::Lazy,
+                        QuickStart::Sampled => spare = l.spare.pop(),
+                        QuickStart::Nothing | QuickStart::General => {}
                     }
                     Looked::Parent(l.parent())
                 });
@@ -594,10 +582,10 @@ impl SpanBuilder {
         }
         .filter(SpanContext::is_valid);
         let state = ParentState::of(parent.as_ref());
-        let fixed = tracer.fixed[state.index()];
-        if fixed == Some(SamplingDecision::Drop) && state == ParentState::None {
+        if tracer.quick[state.index()] == QuickStart::LazyRoot {
             return Ok(Slot::Lazy);
         }
+        let fixed = tracer.fixed[state.index()];
         let trace_id = parent.as_ref().map_or_else(TraceId::random, |p| p.trace_id);
         let decision = match fixed {
             Some(d) => d,
