@@ -89,6 +89,12 @@ impl TraceState {
         }
     }
 
+    /// How many values share these members (0 when empty): tests check ownership moves.
+    #[cfg(test)]
+    pub(crate) fn holders(&self) -> usize {
+        self.0.as_ref().map_or(0, Arc::strong_count)
+    }
+
     /// The members, leftmost (most recent) first.
     pub fn members(&self) -> &[(String, String)] {
         self.0.as_deref().unwrap_or(&[])

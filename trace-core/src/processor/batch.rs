@@ -19,6 +19,7 @@ use crate::data::{InstrumentationScope, SpanData};
 use crate::export::{ExportError, SpanExporter};
 use crate::span::Finished;
 use crate::tracer::{Epoch, TracerInner};
+use std::mem::ManuallyDrop;
 
 /// Batch processor settings; the defaults are the OpenTelemetry specification's.
 ///
@@ -101,7 +102,31 @@ enum Control {
 
 /// The worker's end of one producing thread's ring.
 struct Ring {
-    spans: rtrb::Consumer<Finished>,
+    spans: rtrb::Consumer<Queued>,
+}
+
+/// A span in a ring. The worker moves its data out in place (`Finished::write_into`, which
+/// leaves it owning nothing) and frees the slot without a drop; [`Ring`]'s `Drop` drops
+/// what was never read.
+type Queued = ManuallyDrop<Finished>;
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        let n = self.spans.slots();
+        if let Ok(mut chunk) = self.spans.read_chunk(n) {
+            let (first, second) = chunk.as_mut_slices();
+            for q in first.iter_mut().chain(second.iter_mut()) {
+                #[allow(unsafe_code)]
+                // SAFETY: each slot of the chunk holds a span the worker has not read (it
+                // frees the slots it reads), dropped once here; the slots are then freed
+                // without another drop (`ManuallyDrop`).
+                unsafe {
+                    ManuallyDrop::drop(q);
+                }
+            }
+            chunk.commit_all();
+        }
+    }
 }
 
 struct Shared {
@@ -116,7 +141,7 @@ struct Shared {
 /// A thread's producer end, kept in the thread-local state.
 pub(crate) struct ProducerSlot {
     generation: u64,
-    producer: rtrb::Producer<Finished>,
+    producer: rtrb::Producer<Queued>,
     since_notify: usize,
 }
 
@@ -189,7 +214,7 @@ impl BatchProcessor {
         let Some(cell) = first.first_mut() else {
             return false;
         };
-        cell.write(finished.take());
+        finished.move_into(cell);
         // SAFETY: the chunk's one slot was initialized just above.
         #[allow(unsafe_code)]
         unsafe {
@@ -335,19 +360,21 @@ impl Worker {
             }
             if let Ok(mut chunk) = ring.spans.read_chunk(n) {
                 let (first, second) = chunk.as_mut_slices();
-                for f in first.iter_mut().chain(second.iter_mut()) {
-                    // Read in place (the fields are taken, not the whole record copied), and
-                    // earlier batches' entries are overwritten: their attribute vectors are
+                for q in first.iter_mut().chain(second.iter_mut()) {
+                    // Earlier batches' entries are overwritten: their attribute vectors are
                     // reused, so the worker allocates nothing per span.
-                    match self.batch.get_mut(self.len) {
-                        Some(slot) => f.write_into(slot, &self.epoch),
-                        None => self
-                            .batch
-                            .push(f.take().into_data(&self.epoch, &self.scope)),
+                    // `write_into` leaves the span in the slot owning nothing: the slot is
+                    // freed below without a drop (`ManuallyDrop`).
+                    if let Some(slot) = self.batch.get_mut(self.len) {
+                        q.write_into(slot, &self.epoch);
+                    } else {
+                        let mut d = Finished::empty_data(&self.scope);
+                        q.write_into(&mut d, &self.epoch);
+                        self.batch.push(d);
                     }
                     self.len += 1;
                 }
-                // Frees the slots (what is left in them is empty).
+                // Frees the slots (their spans were moved out above).
                 chunk.commit_all();
             }
         }
@@ -395,5 +422,100 @@ impl Worker {
                 result = Err(e);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::mem::MaybeUninit;
+
+    use super::{Queued, Ring};
+    use crate::context::{SpanContext, TraceFlags, TraceState};
+    use crate::data::InstrumentationScope;
+    use crate::id::{SpanId, TraceId};
+    use crate::span::{Finished, SpanKind, Status};
+    use crate::tracer::Epoch;
+    use crate::value::KeyValue;
+
+    fn record(ts: &TraceState, attributes: usize) -> Finished {
+        Finished {
+            name: Cow::Owned("owned name".to_owned()),
+            kind: SpanKind::Client,
+            parent_is_remote: false,
+            ctx: SpanContext::new(
+                TraceId::random(),
+                SpanId::random(),
+                TraceFlags::default(),
+                false,
+                ts.clone(),
+            ),
+            parent_span_id: None,
+            start: 1,
+            end: 2,
+            attributes: (0..attributes)
+                .map(|i| KeyValue::new(format!("key.{i}"), "a value long enough not to be inline"))
+                .collect(),
+            status: Status::error("failed"),
+            dropped_attributes: 3,
+            rare: None,
+        }
+    }
+
+    /// A span moves into a ring slot and out to the exporter's `SpanData` without being
+    /// copied twice or dropped twice: the record left behind and the slot own nothing.
+    #[test]
+    fn a_span_moves_through_its_slot_whole() {
+        let ts = TraceState::from_members(vec![("k".into(), "v".into())]);
+        let mut rec = record(&ts, 6); // more attributes than fit inline
+        assert_eq!(ts.holders(), 2);
+        let mut slot = MaybeUninit::<Queued>::uninit();
+        rec.move_into(&mut slot);
+        assert_eq!(ts.holders(), 2, "moved, not cloned");
+        assert_eq!(rec.name, "");
+        assert!(rec.attributes.is_empty() && !rec.attributes.spilled());
+        assert_eq!(rec.ctx.trace_state.holders(), 0);
+        assert_eq!(rec.status, Status::Unset);
+        assert_eq!(rec.dropped_attributes, 0);
+        // SAFETY: `move_into` initialized the slot.
+        #[allow(unsafe_code)]
+        let queued = unsafe { slot.assume_init_mut() };
+        let mut d = Finished::empty_data(&InstrumentationScope::default());
+        queued.write_into(&mut d, &Epoch::new());
+        assert_eq!(d.name, "owned name");
+        assert_eq!(d.kind, SpanKind::Client);
+        assert_eq!(d.attributes.len(), 6);
+        assert_eq!(d.attributes[5].key, "key.5");
+        assert_eq!(d.status, Status::error("failed"));
+        assert_eq!(d.dropped_attributes_count, 3);
+        assert_eq!(d.span_context.trace_state.holders(), 2);
+        // What stays in the slot owns nothing (the worker frees it without a drop).
+        assert!(queued.attributes.is_empty() && !queued.attributes.spilled());
+        assert_eq!(queued.name, "");
+        assert_eq!(queued.ctx.trace_state.holders(), 0);
+        drop(d);
+        assert_eq!(ts.holders(), 1);
+    }
+
+    /// Spans still queued when a ring goes away are dropped, once each.
+    #[test]
+    fn spans_left_in_a_ring_are_dropped() {
+        let ts = TraceState::from_members(vec![("k".into(), "v".into())]);
+        let (mut producer, consumer) = rtrb::RingBuffer::<Queued>::new(8);
+        for _ in 0..3 {
+            let mut rec = record(&ts, 2);
+            let mut chunk = producer.write_chunk_uninit(1).expect("room for one");
+            let (first, _) = chunk.as_mut_slices();
+            rec.move_into(&mut first[0]);
+            // SAFETY: the one slot was initialized just above.
+            #[allow(unsafe_code)]
+            unsafe {
+                chunk.commit_all();
+            }
+        }
+        assert_eq!(ts.holders(), 4);
+        drop(Ring { spans: consumer });
+        drop(producer);
+        assert_eq!(ts.holders(), 1);
     }
 }
