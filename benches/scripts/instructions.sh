@@ -22,6 +22,8 @@ count "traced: unsampled root (AlwaysOff)" span::ours unsampled
 count "traced: unsampled (non-sampled parent)" span::ours sampled parent
 count "traced: sampled, 2 attributes" span::ours sampled
 count "traced: sampled, no attributes" span::ours_plain plain
+count "traced: sampled child (under a root), 2 attributes" span::ours child
+count "traced: sampled child (under a root), no attributes" span::ours_plain child-plain
 count "fastrace #[trace], no properties" span::fastrace_plain fastrace
 count "fastrace, 2 properties" span::fastrace_two fastrace2
 count "tracing #[instrument], 2 fields, registry + no-op layer" span::tracing_instrumented tracing

@@ -528,14 +528,19 @@ impl SpanBuilder {
     }
 
     /// Starts the span and makes it current on this thread until the guard drops.
-    #[inline]
+    #[allow(clippy::inline_always)] // see `start_with`
+    #[inline(always)]
     pub fn start(self) -> SpanGuard {
         self.start_with(|_| {})
     }
 
     /// Like [`start`](Self::start); `record` runs only when the span is sampled, so what it
     /// captures costs nothing otherwise.
-    #[inline]
+    // Always inlined: with a plain `#[inline]`, a second caller of the same instantiation
+    // (every `start()` shares one) made LLVM keep it out of line, +25 instructions per
+    // sampled span (callgrind, `benches/scripts/instructions.sh`).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn start_with(self, record: impl FnOnce(&mut AttributeSink<'_>)) -> SpanGuard {
         // Taken apart here, where the compiler sees a literal name and no extras, so the
         // common call passes a few registers and the disabled path drops nothing.
@@ -868,7 +873,7 @@ fn start_sampled(
         spare = l.spare.pop();
     });
     let rec = open(tracer, name, kind, parent, spare, record);
-    context::push(Slot::Span(rec))
+    context::push_recording(rec)
 }
 
 /// Starts and enters a span in the general case (extras, or a sampler to ask).
