@@ -1,12 +1,233 @@
 //! Spans for futures: entered on every poll, left when the future yields.
+//!
+//! A future keeps its span as a [`SpanState`]: 16 bytes, where a [`Span`] is 64. Futures are
+//! moved whole (into a task, onto the poller's stack), and every byte of the wrapper is moved
+//! with them even when no tracer is installed, so the wrapper stays as small as it can.
 
 use std::future::Future;
+use std::mem;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use crate::context::{self, Context, Slot};
 use crate::sampler::ParentState;
-use crate::span::Span;
+use crate::span::{Span, SpanRecord};
+
+/// What a span is between two polls of its future.
+enum Held {
+    /// Nothing to enter: no tracer was installed, the span was a no-op, or it has ended.
+    Empty,
+    /// A root span that is not sampled and whose ids nobody has asked for.
+    Lazy,
+    /// A recording span.
+    Record(Box<SpanRecord>),
+    /// A span that does not record: only its context, boxed so the state stays two words.
+    /// While the future is polled the context is on the thread's stack and the box holds an
+    /// empty one, ready to take it back.
+    Context(Box<Context>),
+}
+
+/// The span of an instrumented future, in two words.
+///
+/// Dropping a state that still holds a recording span ends the span marked
+/// `span.cancelled = true` (the future was dropped before it completed), unless the thread
+/// is panicking.
+pub struct SpanState(Held);
+
+impl SpanState {
+    /// No span: polling enters nothing.
+    pub(crate) const EMPTY: SpanState = SpanState(Held::Empty);
+
+    /// Takes the span over; a no-op span becomes [`SpanState::EMPTY`].
+    #[inline]
+    pub(crate) fn from_span(mut span: Span) -> SpanState {
+        // The two common cases read the slot's tag only, without moving the slot out.
+        if !span.has_slot() {
+            return SpanState::EMPTY;
+        }
+        if span.is_lazy() {
+            // Dropping the span's own `Lazy` slot does nothing.
+            return SpanState(Held::Lazy);
+        }
+        span.take_slot()
+            .map_or(SpanState::EMPTY, SpanState::from_slot)
+    }
+
+    #[inline]
+    fn from_slot(slot: Slot) -> SpanState {
+        SpanState(match slot {
+            Slot::Span(rec) => Held::Record(rec),
+            Slot::Context(cx) => Held::Context(Box::new(cx)),
+            Slot::Lazy => Held::Lazy,
+        })
+    }
+
+    /// `true` when polling enters nothing.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        matches!(self.0, Held::Empty)
+    }
+
+    /// The slot to push on the thread's stack for one poll. A context leaves its (emptied)
+    /// box behind for [`put`](Self::put).
+    #[inline]
+    fn take_slot(&mut self) -> Option<Slot> {
+        match mem::replace(&mut self.0, Held::Empty) {
+            Held::Empty => None,
+            Held::Lazy => Some(Slot::Lazy),
+            Held::Record(rec) => Some(Slot::Span(rec)),
+            Held::Context(mut boxed) => {
+                let cx = mem::take(&mut *boxed);
+                self.0 = Held::Context(boxed);
+                Some(Slot::Context(cx))
+            }
+        }
+    }
+
+    /// Takes back the slot after a poll (a lazy root may have become a context meanwhile).
+    #[inline]
+    fn put(&mut self, slot: Slot) {
+        match (&mut self.0, slot) {
+            (Held::Context(boxed), Slot::Context(cx)) => **boxed = cx,
+            (_, slot) => *self = SpanState::from_slot(slot),
+        }
+    }
+
+    /// Ends the span: the future completed (or panicked inside a poll).
+    #[inline]
+    fn end(&mut self) {
+        if let Held::Record(rec) = mem::replace(&mut self.0, Held::Empty) {
+            rec.finish();
+        }
+    }
+}
+
+impl Drop for SpanState {
+    #[inline]
+    fn drop(&mut self) {
+        // Inline, only the test: an empty state (no tracer, or a completed future) is what
+        // most drops see.
+        if !self.is_empty() {
+            release(&mut self.0);
+        }
+    }
+}
+
+/// Empties a state that still holds a span; a recording span ends, marked cancelled: its
+/// future was dropped before completing.
+#[cold]
+#[inline(never)]
+fn release(held: &mut Held) {
+    if let Held::Record(rec) = mem::replace(held, Held::Empty) {
+        let mut span = Span::noop();
+        span.put_slot(Slot::Span(rec));
+        if !std::thread::panicking() {
+            span.mark_cancelled();
+        }
+        // Dropping the span ends it.
+    }
+}
+
+impl std::fmt::Debug for SpanState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.0 {
+            Held::Empty => "empty",
+            Held::Lazy => "unsampled root",
+            Held::Record(_) => "recording",
+            Held::Context(_) => "not recording",
+        };
+        f.debug_tuple("SpanState").field(&state).finish()
+    }
+}
+
+/// Polls `inner` inside the span `state` holds: nothing but the poll when it holds none.
+#[inline]
+pub(crate) fn poll_in_span<F: Future>(
+    inner: Pin<&mut F>,
+    state: &mut SpanState,
+    cx: &mut TaskContext<'_>,
+) -> Poll<F::Output> {
+    if state.is_empty() {
+        return inner.poll(cx);
+    }
+    poll_entered(inner, state, cx)
+}
+
+/// The poll with a span to enter, kept out of line: inlined, the span handling would bloat
+/// (and slow) the caller's path without one.
+#[inline(never)]
+fn poll_entered<F: Future>(
+    inner: Pin<&mut F>,
+    state: &mut SpanState,
+    cx: &mut TaskContext<'_>,
+) -> Poll<F::Output> {
+    if matches!(state.0, Held::Lazy) && context::top_state() == ParentState::None {
+        // An unsampled root whose ids nobody asked for: entered through the fast-path
+        // cells, the state stays as it is.
+        let leave = LeaveLazy {
+            token: context::enter_lazy_root(),
+            state: &mut *state,
+        };
+        let result = inner.poll(cx);
+        drop(leave);
+        if result.is_ready() {
+            state.end();
+        }
+        return result;
+    }
+    let token = state.take_slot().map_or(0, context::push);
+    let result = {
+        let _restore = Restore {
+            state: &mut *state,
+            token,
+        };
+        inner.poll(cx)
+    };
+    if result.is_ready() {
+        state.end();
+    }
+    result
+}
+
+/// Puts the span back into the state after a poll, also when the poll panics.
+struct Restore<'a> {
+    state: &'a mut SpanState,
+    token: u64,
+}
+
+impl Drop for Restore<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        match context::take(self.token) {
+            Some(slot) => self.state.put(slot),
+            // Gone from the stack (the thread is shutting down): nothing left to enter.
+            None => *self.state = SpanState::EMPTY,
+        }
+        if std::thread::panicking() {
+            // End now, while the panic message is known: an executor that catches the panic
+            // drops the future later, outside the unwinding.
+            self.state.end();
+        }
+    }
+}
+
+/// Leaves a lazy root entered for one poll (see [`poll_entered`]), also when the poll
+/// panics: if something made its ids meanwhile, the state keeps them.
+struct LeaveLazy<'a> {
+    state: &'a mut SpanState,
+    token: u64,
+}
+
+impl Drop for LeaveLazy<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if !context::leave_lazy_root(self.token) {
+            if let Some(slot) = context::take(self.token) {
+                self.state.put(slot);
+            }
+        }
+    }
+}
 
 pin_project_lite::pin_project! {
     /// A future running inside a span (and/or an attached context); see [`Instrument`].
@@ -20,111 +241,24 @@ pin_project_lite::pin_project! {
     pub struct Instrumented<F> {
         #[pin]
         inner: F,
-        span: Span,
+        span: SpanState,
         context: Option<Context>,
-        done: bool,
-    }
-
-    impl<F> PinnedDrop for Instrumented<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            if !*this.done && !std::thread::panicking() {
-                this.span.mark_cancelled();
-            }
-        }
-    }
-}
-
-/// Puts the span back into the future after a poll, also when the poll panics.
-struct Restore<'a> {
-    span: &'a mut Span,
-    token: u64,
-    done: &'a mut bool,
-}
-
-impl Drop for Restore<'_> {
-    fn drop(&mut self) {
-        if let Some(slot) = context::take(self.token) {
-            self.span.put_slot(slot);
-        }
-        if std::thread::panicking() {
-            // End now, while the panic message is known: an executor that catches the panic
-            // drops the future later, outside the unwinding.
-            *self.done = true;
-            if let Some(Slot::Span(rec)) = self.span.take_slot() {
-                rec.finish();
-            }
-        }
-    }
-}
-
-/// Leaves a lazy root entered for one poll (see [`Instrumented::poll`]), also when the
-/// poll panics: if something made its ids meanwhile, the span keeps them.
-struct LeaveLazy<'a> {
-    span: &'a mut Span,
-    token: u64,
-}
-
-impl Drop for LeaveLazy<'_> {
-    fn drop(&mut self) {
-        if !context::leave_lazy_root(self.token) {
-            if let Some(slot) = context::take(self.token) {
-                self.span.put_slot(slot);
-            }
-        }
     }
 }
 
 impl<F: Future> Future for Instrumented<F> {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if this.context.is_none() && !this.span.has_slot() {
-            // Nothing to enter (no tracer was installed when the span started).
-            let result = this.inner.poll(cx);
-            if result.is_ready() {
-                *this.done = true;
-            }
-            return result;
-        }
-        if this.context.is_none()
-            && this.span.is_lazy()
-            && context::top_state() == ParentState::None
-        {
-            // An unsampled root whose ids nobody asked for: entered through the fast-path
-            // cells, the span's slot stays where it is.
-            let leave = LeaveLazy {
-                token: context::enter_lazy_root(),
-                span: &mut *this.span,
-            };
-            let result = this.inner.poll(cx);
-            drop(leave);
-            if result.is_ready() {
-                *this.done = true;
-            }
-            return result;
-        }
-        let _attached = this.context.as_ref().map(|c| c.clone().attach());
-        let token = this.span.take_slot().map_or(0, context::push);
-        let result = {
-            let restore = Restore {
-                span: &mut *this.span,
-                token,
-                done: &mut *this.done,
-            };
-            let result = this.inner.poll(cx);
-            if result.is_ready() {
-                *restore.done = true;
-            }
-            result
-        };
-        if result.is_ready() {
-            if let Some(Slot::Span(rec)) = this.span.take_slot() {
-                rec.finish();
+        match this.context {
+            None => poll_in_span(this.inner, this.span, cx),
+            Some(context) => {
+                let _attached = context.clone().attach();
+                this.inner.poll(cx)
             }
         }
-        result
     }
 }
 
@@ -148,9 +282,8 @@ pub trait Instrument: Sized {
     fn in_span(self, span: Span) -> Instrumented<Self> {
         Instrumented {
             inner: self,
-            span,
+            span: SpanState::from_span(span),
             context: None,
-            done: false,
         }
     }
 
@@ -164,9 +297,8 @@ pub trait Instrument: Sized {
     fn in_context(self, context: Context) -> Instrumented<Self> {
         Instrumented {
             inner: self,
-            span: Span::noop(),
+            span: SpanState::EMPTY,
             context: Some(context),
-            done: false,
         }
     }
 }

@@ -26,7 +26,7 @@ pub use core::stringify;
 pub use std::boxed::Box;
 
 pub use crate::attributes::{AttributeSink, SpanAttributes};
-pub use crate::instrument::{Instrument, Instrumented};
+pub use crate::instrument::{Instrument, Instrumented, SpanState};
 pub use crate::span::{current_span, span, Span, SpanBuilder, SpanGuard, SpanKind, SpanRef};
 pub use crate::value::{KeyValue, StringValue, ToValue, Value};
 
@@ -56,27 +56,33 @@ pub fn start(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> 
 
 /// Starts a span without entering it (futures), after [`is_enabled`] returned `true`.
 /// `record` runs only when the span is sampled. The disabled branch of the expansion passes
-/// `None` to [`in_span`] instead, so no `Span` is built or dropped.
+/// `None` to [`in_span`] instead, so no span is built or dropped.
 #[inline]
 pub fn start_detached(
     name: &'static str,
     kind: SpanKind,
     record: Option<Record<'_>>,
-) -> Option<Span> {
+) -> Option<SpanState> {
+    Some(start_state(name, kind, record))
+}
+
+/// Out of line, so the caller gets back two words, not a 64-byte [`Span`].
+#[inline(never)]
+fn start_state(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> SpanState {
     let builder = span(name).kind(kind);
-    Some(match record {
+    SpanState::from_span(match record {
         Some(record) => builder.start_detached_with(record),
         None => builder.start_detached(),
     })
 }
 
 pin_project_lite::pin_project! {
-    /// The future of an instrumented `async fn`: the body inside its span, or, when no
-    /// tracer was installed as the call started, the body alone (nothing to enter per poll).
-    #[project = InSpanProj]
-    pub enum InSpan<F> {
-        Traced { #[pin] future: Instrumented<F> },
-        Plain { #[pin] future: F },
+    /// The future of an instrumented `async fn`: the body, and its span in two words
+    /// (empty when no tracer was installed as the call started: nothing to enter per poll).
+    pub struct InSpan<F> {
+        #[pin]
+        future: F,
+        span: SpanState,
     }
 }
 
@@ -85,32 +91,21 @@ impl<F: Future> Future for InSpan<F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<F::Output> {
-        match self.project() {
-            InSpanProj::Traced { future } => poll_traced(future, cx),
-            InSpanProj::Plain { future } => future.poll(cx),
-        }
+        let this = self.project();
+        crate::instrument::poll_in_span(this.future, this.span, cx)
     }
-}
-
-/// The traced poll, kept out of line: inlined, its span handling would bloat (and slow) the
-/// caller's untraced path, which is the one that must cost what the bare future does.
-#[inline(never)]
-fn poll_traced<F: Future>(
-    future: Pin<&mut Instrumented<F>>,
-    cx: &mut core::task::Context<'_>,
-) -> core::task::Poll<F::Output> {
-    future.poll(cx)
 }
 
 /// Runs `future` inside `span`; `None` (no tracer installed as the call started) polls the
 /// future alone, with nothing to enter per poll.
 #[inline]
-pub fn in_span<F: Future>(future: F, span: Option<Span>) -> InSpan<F> {
-    match span {
-        Some(span) => InSpan::Traced {
-            future: future.in_span(span),
+pub fn in_span<F: Future>(future: F, span: Option<SpanState>) -> InSpan<F> {
+    InSpan {
+        future,
+        span: match span {
+            Some(span) => span,
+            None => SpanState::EMPTY,
         },
-        None => InSpan::Plain { future },
     }
 }
 
