@@ -821,15 +821,29 @@ fn start_entered(
         QuickStart::Nothing => 0,
         // A root nobody samples: its ids are made only if something asks.
         QuickStart::LazyRoot => context::enter_lazy_root(),
-        QuickStart::Sampled => start_sampled(tracer, Cow::Borrowed(name), kind, record),
-        QuickStart::General => {
-            let builder = SpanBuilder {
-                name: Cow::Borrowed(name),
-                kind,
-                extras: None,
-            };
-            start_general(tracer, builder, record)
-        }
+        // One call for both: the closure's captures are then stored only on this path.
+        q => start_recorded(tracer, name, kind, q == QuickStart::Sampled, record),
+    }
+}
+
+/// The entered span's out-of-line part: sampled (`sampled`), or to be decided.
+#[inline(never)]
+fn start_recorded(
+    tracer: &'static TracerInner,
+    name: &'static str,
+    kind: SpanKind,
+    sampled: bool,
+    record: impl FnOnce(&mut AttributeSink<'_>),
+) -> u64 {
+    if sampled {
+        start_sampled(tracer, Cow::Borrowed(name), kind, record)
+    } else {
+        let builder = SpanBuilder {
+            name: Cow::Borrowed(name),
+            kind,
+            extras: None,
+        };
+        start_general(tracer, builder, record)
     }
 }
 
@@ -859,7 +873,7 @@ impl QuickStart {
 }
 
 /// Starts and enters a sampled span under the current parent (no extras).
-#[inline(never)]
+#[inline]
 fn start_sampled(
     tracer: &'static TracerInner,
     name: Cow<'static, str>,
