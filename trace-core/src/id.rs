@@ -98,6 +98,7 @@ id_impl!(SpanId, 8);
 
 impl TraceId {
     /// A new random, valid trace id from the thread-local generator.
+    #[inline]
     pub fn random() -> Self {
         loop {
             let (hi, lo) = next_u128();
@@ -113,6 +114,7 @@ impl TraceId {
 
 impl SpanId {
     /// A new random, valid span id from the thread-local generator.
+    #[inline]
     pub fn random() -> Self {
         loop {
             let v = next_u64();

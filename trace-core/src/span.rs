@@ -764,7 +764,8 @@ fn open(
 
 /// The record of a span starting now: `spare` (an emptied record, see `Finished::take`) filled in
 /// place, or a new one.
-#[inline]
+#[allow(clippy::inline_always)]
+#[inline(always)]
 fn fill(
     tracer: &'static TracerInner,
     spare: Option<Box<SpanRecord>>,

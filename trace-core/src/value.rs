@@ -36,6 +36,7 @@ impl StringValue {
     }
 
     /// Copies `s`: inline when short, else into one shared allocation.
+    #[inline]
     pub fn copy_from(s: &str) -> Self {
         if s.len() <= INLINE {
             StringValue(Repr::Inline {
@@ -317,24 +318,29 @@ pub trait ToValue {
     fn to_value(&self) -> Value;
 
     /// The value to record, or `None` to record nothing (what `Option::None` does).
+    #[inline]
     fn to_optional_value(&self) -> Option<Value> {
         Some(self.to_value())
     }
 }
 
 impl<T: ToValue + ?Sized> ToValue for &T {
+    #[inline]
     fn to_value(&self) -> Value {
         (**self).to_value()
     }
+    #[inline]
     fn to_optional_value(&self) -> Option<Value> {
         (**self).to_optional_value()
     }
 }
 
 impl<T: ToValue + ?Sized> ToValue for &mut T {
+    #[inline]
     fn to_value(&self) -> Value {
         (**self).to_value()
     }
+    #[inline]
     fn to_optional_value(&self) -> Option<Value> {
         (**self).to_optional_value()
     }
@@ -406,6 +412,7 @@ macro_rules! wide_int_to_value {
 wide_int_to_value!(u64, usize, isize, i128, u128);
 
 impl ToValue for f64 {
+    #[inline]
     fn to_value(&self) -> Value {
         Value::F64(*self)
     }
@@ -416,6 +423,7 @@ impl From<f64> for Value {
     }
 }
 impl ToValue for f32 {
+    #[inline]
     fn to_value(&self) -> Value {
         Value::F64(f64::from(*self))
     }
@@ -426,6 +434,7 @@ impl From<f32> for Value {
     }
 }
 impl ToValue for bool {
+    #[inline]
     fn to_value(&self) -> Value {
         Value::Bool(*self)
     }
@@ -442,6 +451,7 @@ impl ToValue for str {
     }
 }
 impl ToValue for String {
+    #[inline]
     fn to_value(&self) -> Value {
         Value::Str(StringValue::copy_from(self))
     }
