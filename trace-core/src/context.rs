@@ -290,6 +290,19 @@ impl Slot {
         }
     }
 
+    /// [`span_context`](Self::span_context) by reference (no copy).
+    #[inline]
+    pub(crate) fn span_context_ref(&mut self) -> Option<&SpanContext> {
+        if matches!(self, Slot::Lazy) {
+            self.make_lazy_ids();
+        }
+        match self {
+            Slot::Span(rec) => Some(&rec.f.ctx),
+            Slot::Context(cx) => cx.span.as_ref(),
+            Slot::Lazy => None,
+        }
+    }
+
     /// Gives a lazy root its ids: it becomes the context of an unsampled span.
     #[cold]
     #[inline(never)]

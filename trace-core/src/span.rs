@@ -163,6 +163,27 @@ impl Finished {
         }
     }
 
+    /// Gives a new sampled span its ids: a new span id, and the trace id, flags and trace
+    /// state of `parent` (a new trace when `None`). Field by field, see [`fill`].
+    #[inline]
+    fn adopt(&mut self, parent: Option<&SpanContext>) {
+        if let Some(p) = parent {
+            self.ctx.trace_id = p.trace_id;
+            self.ctx.trace_flags = p.trace_flags.with_sampled(true);
+            self.ctx.trace_state = p.trace_state.clone();
+            self.parent_span_id = Some(p.span_id);
+            self.parent_is_remote = p.is_remote;
+        } else {
+            self.ctx.trace_id = TraceId::random();
+            self.ctx.trace_flags = TraceFlags::RANDOM.with_sampled(true);
+            self.ctx.trace_state = TraceState::default();
+            self.parent_span_id = None;
+            self.parent_is_remote = false;
+        }
+        self.ctx.span_id = SpanId::random();
+        self.ctx.is_remote = false;
+    }
+
     /// Moves the data into `dst` (uninitialized: a queue's slot) with one bitwise copy, and
     /// leaves the record empty for reuse, like [`take`](Self::take) without its second copy
     /// through a temporary (measured: ~60 instructions fewer per sampled span).
@@ -287,6 +308,27 @@ impl fmt::Debug for SpanRecord {
 }
 
 impl SpanRecord {
+    /// A record with nothing in it yet, for [`start_sampled`] to fill.
+    #[cold]
+    fn empty(tracer: &'static TracerInner) -> Box<SpanRecord> {
+        Box::new(SpanRecord {
+            tracer,
+            f: Finished {
+                name: Cow::Borrowed(""),
+                kind: SpanKind::Internal,
+                parent_is_remote: false,
+                ctx: SpanContext::empty(),
+                parent_span_id: None,
+                start: 0,
+                end: 0,
+                attributes: AttrVec::new(),
+                status: Status::Unset,
+                dropped_attributes: 0,
+                rare: None,
+            },
+        })
+    }
+
     fn sink(&mut self) -> AttributeSink<'_> {
         AttributeSink::new(
             &mut self.f.attributes,
@@ -666,14 +708,14 @@ impl SpanBuilder {
             Some(p) => (p.trace_flags, p.trace_state, Some(p.span_id), p.is_remote),
             None => (TraceFlags::RANDOM, TraceState::default(), None, false),
         };
-        let ctx = SpanContext::new(
-            trace_id,
-            span_id,
-            flags.with_sampled(sampled),
-            false,
-            trace_state,
-        );
         if !sampled {
+            let ctx = SpanContext::new(
+                trace_id,
+                span_id,
+                flags.with_sampled(false),
+                false,
+                trace_state,
+            );
             return Ok(Slot::Context(Context {
                 span: Some(ctx),
                 baggage: None,
@@ -687,9 +729,14 @@ impl SpanBuilder {
             spare,
             self.name,
             self.kind,
-            ctx,
-            parent_span_id,
-            parent_is_remote,
+            Ids {
+                trace_id,
+                span_id,
+                flags: flags.with_sampled(true),
+                trace_state,
+                parent_span_id,
+                parent_is_remote,
+            },
         );
         let links = match extras {
             None => {
@@ -714,56 +761,20 @@ impl SpanBuilder {
     }
 }
 
-/// Opens a sampled span under `parent` (no extras), in `spare` when there is one.
-#[inline]
-fn open(
-    tracer: &'static TracerInner,
-    name: Cow<'static, str>,
-    kind: SpanKind,
-    parent: Option<SpanContext>,
-    spare: Option<Box<SpanRecord>>,
-    record: impl FnOnce(&mut AttributeSink<'_>),
-) -> Box<SpanRecord> {
-    let span_id = SpanId::random();
-    let (ctx, parent_span_id, parent_is_remote) = match parent {
-        Some(p) => (
-            SpanContext::new(
-                p.trace_id,
-                span_id,
-                p.trace_flags.with_sampled(true),
-                false,
-                p.trace_state,
-            ),
-            Some(p.span_id),
-            p.is_remote,
-        ),
-        None => (
-            SpanContext::new(
-                TraceId::random(),
-                span_id,
-                TraceFlags::RANDOM.with_sampled(true),
-                false,
-                TraceState::default(),
-            ),
-            None,
-            false,
-        ),
-    };
-    let mut rec = fill(
-        tracer,
-        spare,
-        name,
-        kind,
-        ctx,
-        parent_span_id,
-        parent_is_remote,
-    );
-    record(&mut rec.sink());
-    rec
+/// A new span's identity and its parent's, as [`fill`] stores them.
+struct Ids {
+    trace_id: TraceId,
+    span_id: SpanId,
+    flags: TraceFlags,
+    trace_state: TraceState,
+    parent_span_id: Option<SpanId>,
+    parent_is_remote: bool,
 }
 
 /// The record of a span starting now: `spare` (an emptied record, see `Finished::take`) filled in
-/// place, or a new one.
+/// place, or a new one. Field by field: a whole `SpanContext` built first and then moved in
+/// was read back across the narrower stores that built it, a store-forwarding stall that
+/// took ~10% of a sampled span's time (perf, `cargo bench -p benches --bench span -- attrs`).
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn fill(
@@ -771,17 +782,27 @@ fn fill(
     spare: Option<Box<SpanRecord>>,
     name: Cow<'static, str>,
     kind: SpanKind,
-    ctx: SpanContext,
-    parent_span_id: Option<SpanId>,
-    parent_is_remote: bool,
+    ids: Ids,
 ) -> Box<SpanRecord> {
     let start = tracer.epoch.clock.raw();
+    let Ids {
+        trace_id,
+        span_id,
+        flags,
+        trace_state,
+        parent_span_id,
+        parent_is_remote,
+    } = ids;
     match spare {
         Some(mut rec) => {
             rec.tracer = tracer;
             rec.f.name = name;
             rec.f.kind = kind;
-            rec.f.ctx = ctx;
+            rec.f.ctx.trace_id = trace_id;
+            rec.f.ctx.span_id = span_id;
+            rec.f.ctx.trace_flags = flags;
+            rec.f.ctx.is_remote = false;
+            rec.f.ctx.trace_state = trace_state;
             rec.f.parent_span_id = parent_span_id;
             rec.f.parent_is_remote = parent_is_remote;
             rec.f.start = start;
@@ -793,7 +814,7 @@ fn fill(
                 name,
                 kind,
                 parent_is_remote,
-                ctx,
+                ctx: SpanContext::new(trace_id, span_id, flags, false, trace_state),
                 parent_span_id,
                 start,
                 end: 0,
@@ -873,7 +894,9 @@ impl QuickStart {
     }
 }
 
-/// Starts and enters a sampled span under the current parent (no extras).
+/// Starts and enters a sampled span under the current parent (no extras). The record is
+/// filled in place, its ids copied field by field from the parent's (see [`fill`] for why
+/// not through a `SpanContext` value).
 #[inline]
 fn start_sampled(
     tracer: &'static TracerInner,
@@ -881,13 +904,20 @@ fn start_sampled(
     kind: SpanKind,
     record: impl FnOnce(&mut AttributeSink<'_>),
 ) -> u64 {
-    let mut parent = None;
-    let mut spare = None;
-    context::with_local_read(|l| {
-        parent = l.parent();
-        spare = l.spare.pop();
-    });
-    let rec = open(tracer, name, kind, parent, spare, record);
+    let Some(mut rec) = context::with_local_read(|l| {
+        let mut rec = l.spare.pop().unwrap_or_else(|| SpanRecord::empty(tracer));
+        let parent = l.stack.last_mut().and_then(|e| e.slot.span_context_ref());
+        rec.f.adopt(parent);
+        rec
+    }) else {
+        // The thread is exiting: nothing can be entered.
+        return 0;
+    };
+    rec.tracer = tracer;
+    rec.f.name = name;
+    rec.f.kind = kind;
+    rec.f.start = tracer.epoch.clock.raw();
+    record(&mut rec.sink());
     context::push_recording(rec)
 }
 
