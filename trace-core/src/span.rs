@@ -242,10 +242,19 @@ impl Finished {
         d.parent_span_id = self.parent_span_id;
         d.parent_is_remote = self.parent_is_remote;
         d.attributes.clear();
-        d.attributes.reserve(self.attributes.len());
-        // A plain loop: measured ~50 instructions per span cheaper than `extend`.
-        for kv in self.attributes.drain(..) {
-            d.attributes.push(kv);
+        let n = self.attributes.len();
+        d.attributes.reserve(n);
+        // One bulk move: element by element (`drain`, `extend`) each attribute went through
+        // the stack and was read back across narrower stores, a store-forwarding stall per
+        // attribute (~30% of this function's time under perf).
+        #[allow(unsafe_code)]
+        // SAFETY: `d.attributes` is empty with room for `n` (reserved above); the `n`
+        // initialized attributes are copied bit for bit, then the source forgets them
+        // (`set_len(0)`) and the destination counts them (`set_len(n)`): each is owned once.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.attributes.as_ptr(), d.attributes.as_mut_ptr(), n);
+            self.attributes.set_len(0);
+            d.attributes.set_len(n);
         }
         if self.attributes.spilled() {
             // More attributes than fit inline: the (now empty) heap buffer is freed here.
