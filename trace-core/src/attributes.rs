@@ -155,29 +155,39 @@ fn insert_with(
     make: impl FnOnce() -> Option<Value>,
 ) {
     let k: &str = &key;
-    if let Some(existing) = attrs.iter_mut().find(|kv| same_key(&kv.key, k)) {
+    let existing = attrs.iter().position(|kv| same_key(&kv.key, k));
+    if existing.is_none() && attrs.len_u32() < max {
+        // The common case, where `make` is called (and inlined) only here.
+        attrs.reserve(1);
         if let Some(value) = make() {
-            existing.value = value;
+            let len = attrs.len();
+            #[allow(unsafe_code)]
+            // SAFETY: `reserve(1)` above made room for one more element at `len`; it is
+            // written (not read or dropped: it is uninitialized) and then counted.
+            unsafe {
+                attrs.as_mut_ptr().add(len).write(KeyValue { key, value });
+                attrs.set_len(len + 1);
+            }
         }
         return;
     }
-    if attrs.len_u32() >= max {
-        if make().is_some() {
-            *dropped = dropped.saturating_add(1);
-        }
-        return;
-    }
-    attrs.reserve(1);
+    replace_or_count(attrs, dropped, existing, make);
+}
+
+/// [`insert_with`] for a key already set (replaced) or one past the limit (counted).
+#[inline(never)]
+fn replace_or_count(
+    attrs: &mut AttrVec,
+    dropped: &mut u32,
+    existing: Option<usize>,
+    make: impl FnOnce() -> Option<Value>,
+) {
     let Some(value) = make() else {
         return;
     };
-    let len = attrs.len();
-    #[allow(unsafe_code)]
-    // SAFETY: `reserve(1)` above made room for one more element at `len`; it is written
-    // (not read or dropped: it is uninitialized) and then counted by `set_len`.
-    unsafe {
-        attrs.as_mut_ptr().add(len).write(KeyValue { key, value });
-        attrs.set_len(len + 1);
+    match existing.and_then(|i| attrs.get_mut(i)) {
+        Some(kv) => kv.value = value,
+        None => *dropped = dropped.saturating_add(1),
     }
 }
 

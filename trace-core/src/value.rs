@@ -36,7 +36,8 @@ impl StringValue {
     }
 
     /// Copies `s`: inline when short, else into one shared allocation.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: see `inline_bytes`
+    #[inline(always)]
     pub fn copy_from(s: &str) -> Self {
         if s.len() <= INLINE {
             StringValue(Repr::Inline {
@@ -45,8 +46,16 @@ impl StringValue {
                 buf: inline_bytes(s.as_bytes()),
             })
         } else {
-            StringValue(Repr::Shared(Arc::from(s)))
+            StringValue::shared(s)
         }
+    }
+
+    /// A long string, in its own allocation. Out of line for the reason `wide_int_value`
+    /// is: the short case then writes its bytes straight where the value goes.
+    #[cold]
+    #[inline(never)]
+    fn shared(s: &str) -> Self {
+        StringValue(Repr::Shared(Arc::from(s)))
     }
 
     /// The string.
@@ -148,7 +157,10 @@ impl fmt::Debug for StringValue {
 /// building the buffer with stores at offsets that depend on the length kept it in memory,
 /// and every later move of the value read it back across those stores, a store-forwarding
 /// stall per string attribute (measured: `cargo bench -p benches --bench span -- attrs`).
-#[inline]
+/// Always inlined, with the functions above it: out of line, the value came back through
+/// memory again.
+#[allow(clippy::inline_always)]
+#[inline(always)]
 fn inline_bytes(b: &[u8]) -> [u8; INLINE] {
     const { assert!(INLINE > 16 && INLINE <= 24) };
     let n = b.len().min(INLINE);
@@ -337,7 +349,8 @@ pub trait ToValue {
     fn to_value(&self) -> Value;
 
     /// The value to record, or `None` to record nothing (what `Option::None` does).
-    #[inline]
+    #[allow(clippy::inline_always)] // one line: its result is written in place by the caller
+    #[inline(always)]
     fn to_optional_value(&self) -> Option<Value> {
         Some(self.to_value())
     }
@@ -411,6 +424,15 @@ macro_rules! int_to_value {
 }
 int_to_value!(i8, i16, i32, i64, u8, u16, u32);
 
+/// An integer beyond `i64`, recorded as its decimal string. Out of line: inlined, its
+/// `String` shared the value's stack slot with the integer case, and the common integer was
+/// then copied out of memory instead of being written where it goes.
+#[cold]
+#[inline(never)]
+fn wide_int_value(v: &dyn fmt::Display) -> Value {
+    Value::Str(StringValue::from(v.to_string()))
+}
+
 macro_rules! wide_int_to_value {
     ($($t:ty),*) => {$(
         impl ToValue for $t {
@@ -418,7 +440,7 @@ macro_rules! wide_int_to_value {
             fn to_value(&self) -> Value {
                 match i64::try_from(*self) {
                     Ok(v) => Value::I64(v),
-                    Err(_) => Value::Str(StringValue::from(self.to_string())),
+                    Err(_) => wide_int_value(self),
                 }
             }
         }
@@ -464,7 +486,8 @@ impl From<bool> for Value {
     }
 }
 impl ToValue for str {
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: see `inline_bytes`
+    #[inline(always)]
     fn to_value(&self) -> Value {
         Value::Str(StringValue::copy_from(self))
     }
