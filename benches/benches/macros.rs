@@ -113,6 +113,15 @@ fn ready<F: Future>(f: F) -> F::Output {
     }
 }
 
+/// Polls a future through a call the optimizer may not inline: the future is handed over
+/// in memory, as to an executor (spawned, boxed, or awaited by a caller that is not inlined
+/// either). The `async-ool` rows measure what instrumenting costs then, when the bare
+/// future cannot be folded into a few registers either.
+#[inline(never)]
+fn ready_out_of_line<F: Future>(f: F) -> F::Output {
+    ready(f)
+}
+
 // ------------------------------------------------------------ set-ups
 
 #[derive(Clone, Copy)]
@@ -145,7 +154,7 @@ impl State {
 
 type Case = (&'static str, fn(u64) -> u64);
 
-fn cases() -> [Case; 9] {
+fn cases() -> [Case; 12] {
     [
         ("sync/bare", |i| bare(black_box(i), black_box("hello"))),
         ("sync/traced", |i| {
@@ -171,6 +180,15 @@ fn cases() -> [Case; 9] {
         }),
         ("async/by-hand", |i| {
             ready(hand_async(black_box(i), black_box("hello")))
+        }),
+        ("async-ool/bare", |i| {
+            ready_out_of_line(bare_async(black_box(i), black_box("hello")))
+        }),
+        ("async-ool/traced", |i| {
+            ready_out_of_line(macro_async(black_box(i), black_box("hello")))
+        }),
+        ("async-ool/by-hand", |i| {
+            ready_out_of_line(hand_async(black_box(i), black_box("hello")))
         }),
     ]
 }
@@ -296,15 +314,33 @@ fn run_async_traced(i: u64) -> u64 {
     ready(macro_async(black_box(i), black_box("hello")))
 }
 
+#[inline(never)]
+fn run_async_hand(i: u64) -> u64 {
+    ready(hand_async(black_box(i), black_box("hello")))
+}
+
+#[inline(never)]
+fn run_async_ool_bare(i: u64) -> u64 {
+    ready_out_of_line(bare_async(black_box(i), black_box("hello")))
+}
+
+#[inline(never)]
+fn run_async_ool_traced(i: u64) -> u64 {
+    ready_out_of_line(macro_async(black_box(i), black_box("hello")))
+}
+
 type Profiled = (&'static str, fn(u64) -> u64);
 
-const PROFILED: [Profiled; 6] = [
+const PROFILED: [Profiled; 9] = [
     ("sync-bare", run_sync_bare),
     ("sync-traced", run_sync_traced),
     ("result-bare", run_result_bare),
     ("result-traced", run_result_traced),
     ("async-bare", run_async_bare),
     ("async-traced", run_async_traced),
+    ("async-hand", run_async_hand),
+    ("async-ool-bare", run_async_ool_bare),
+    ("async-ool-traced", run_async_ool_traced),
 ];
 
 /// `profile-<case>-<state>` (e.g. `profile-async-traced-disabled`): 200 000 calls of one case.

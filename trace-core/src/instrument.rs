@@ -5,7 +5,7 @@
 //! with them even when no tracer is installed, so the wrapper stays as small as it can.
 
 use std::future::Future;
-use std::mem;
+use std::mem::{self, ManuallyDrop};
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
@@ -24,7 +24,27 @@ enum Held {
     /// A span that does not record: only its context, boxed so the state stays two words.
     /// While the future is polled the context is on the thread's stack and the box holds an
     /// empty one, ready to take it back.
-    Context(Box<Context>),
+    Context(BoxedContext),
+}
+
+/// A boxed context whose drop is a test and a call. Dropping a `Context` in place takes
+/// some twenty instructions; inlined into the drop of every [`Held`], they would keep those
+/// drops out of line, and a call to them on every path, even where the state is known to be
+/// empty.
+struct BoxedContext(Option<Box<Context>>);
+
+impl Drop for BoxedContext {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(boxed) = self.0.take() {
+            drop_context(boxed);
+        }
+    }
+}
+
+#[inline(never)]
+fn drop_context(boxed: Box<Context>) {
+    drop(boxed);
 }
 
 /// The span of an instrumented future, in two words.
@@ -32,11 +52,14 @@ enum Held {
 /// Dropping a state that still holds a recording span ends the span marked
 /// `span.cancelled = true` (the future was dropped before it completed), unless the thread
 /// is panicking.
-pub struct SpanState(Held);
+///
+/// The `Held` is only ever dropped by [`release`], after the test in `drop`: its drop code
+/// is not repeated after every drop of a state, most of which are empty.
+pub struct SpanState(ManuallyDrop<Held>);
 
 impl SpanState {
     /// No span: polling enters nothing.
-    pub(crate) const EMPTY: SpanState = SpanState(Held::Empty);
+    pub(crate) const EMPTY: SpanState = SpanState(ManuallyDrop::new(Held::Empty));
 
     /// Takes the span over; a no-op span becomes [`SpanState::EMPTY`].
     #[inline]
@@ -47,7 +70,7 @@ impl SpanState {
         }
         if span.is_lazy() {
             // Dropping the span's own `Lazy` slot does nothing.
-            return SpanState(Held::Lazy);
+            return SpanState(ManuallyDrop::new(Held::Lazy));
         }
         span.take_slot()
             .map_or(SpanState::EMPTY, SpanState::from_slot)
@@ -55,30 +78,30 @@ impl SpanState {
 
     #[inline]
     fn from_slot(slot: Slot) -> SpanState {
-        SpanState(match slot {
+        SpanState(ManuallyDrop::new(match slot {
             Slot::Span(rec) => Held::Record(rec),
-            Slot::Context(cx) => Held::Context(Box::new(cx)),
+            Slot::Context(cx) => Held::Context(BoxedContext(Some(Box::new(cx)))),
             Slot::Lazy => Held::Lazy,
-        })
+        }))
     }
 
     /// `true` when polling enters nothing.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        matches!(self.0, Held::Empty)
+        matches!(*self.0, Held::Empty)
     }
 
     /// The slot to push on the thread's stack for one poll. A context leaves its (emptied)
     /// box behind for [`put`](Self::put).
     #[inline]
     fn take_slot(&mut self) -> Option<Slot> {
-        match mem::replace(&mut self.0, Held::Empty) {
+        match mem::replace(&mut *self.0, Held::Empty) {
             Held::Empty => None,
             Held::Lazy => Some(Slot::Lazy),
             Held::Record(rec) => Some(Slot::Span(rec)),
             Held::Context(mut boxed) => {
-                let cx = mem::take(&mut *boxed);
-                self.0 = Held::Context(boxed);
+                let cx = mem::take(&mut **boxed.0.as_mut()?);
+                *self.0 = Held::Context(boxed);
                 Some(Slot::Context(cx))
             }
         }
@@ -87,8 +110,8 @@ impl SpanState {
     /// Takes back the slot after a poll (a lazy root may have become a context meanwhile).
     #[inline]
     fn put(&mut self, slot: Slot) {
-        match (&mut self.0, slot) {
-            (Held::Context(boxed), Slot::Context(cx)) => **boxed = cx,
+        match (&mut *self.0, slot) {
+            (Held::Context(BoxedContext(Some(boxed))), Slot::Context(cx)) => **boxed = cx,
             (_, slot) => *self = SpanState::from_slot(slot),
         }
     }
@@ -96,7 +119,7 @@ impl SpanState {
     /// Ends the span: the future completed (or panicked inside a poll).
     #[inline]
     fn end(&mut self) {
-        if let Held::Record(rec) = mem::replace(&mut self.0, Held::Empty) {
+        if let Held::Record(rec) = mem::replace(&mut *self.0, Held::Empty) {
             rec.finish();
         }
     }
@@ -130,7 +153,7 @@ fn release(held: &mut Held) {
 
 impl std::fmt::Debug for SpanState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = match &self.0 {
+        let state = match &*self.0 {
             Held::Empty => "empty",
             Held::Lazy => "unsampled root",
             Held::Record(_) => "recording",
@@ -161,7 +184,7 @@ fn poll_entered<F: Future>(
     state: &mut SpanState,
     cx: &mut TaskContext<'_>,
 ) -> Poll<F::Output> {
-    if matches!(state.0, Held::Lazy) && context::top_state() == ParentState::None {
+    if matches!(*state.0, Held::Lazy) && context::top_state() == ParentState::None {
         // An unsampled root whose ids nobody asked for: entered through the fast-path
         // cells, the state stays as it is.
         let leave = LeaveLazy {

@@ -19,6 +19,7 @@ mod name;
 pub use core::concat;
 pub use core::fmt::{Debug, Display};
 pub use core::future::Future;
+pub use core::mem::forget;
 pub use core::option::Option::{self, None, Some};
 pub use core::pin::Pin;
 pub use core::result::Result::{self, Err, Ok};

@@ -291,6 +291,25 @@ pub(crate) fn argument_names(sig: &Signature) -> Vec<Ident> {
     names
 }
 
+/// The arguments bound by a plain `name: Type` (no `mut`, no `ref`, no pattern, not `self`):
+/// the ones an expansion can move into a local of its own and back under the same name.
+pub(crate) fn plain_arguments(sig: &Signature) -> Vec<&Ident> {
+    sig.inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(t) => match &*t.pat {
+                Pat::Ident(p)
+                    if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() =>
+                {
+                    Some(&p.ident)
+                }
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
 fn pattern_names(pat: &Pat, out: &mut Vec<Ident>) {
     match pat {
         Pat::Ident(p) => {

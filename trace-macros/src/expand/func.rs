@@ -252,7 +252,7 @@ fn sync_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
 fn async_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
     let rt = &opts.runtime;
     let span = local("__traced_span");
-    let start = start(opts, true);
+    let start = start_async(sig, opts, &span);
     let ty = annotation(&sig.output);
     let fake = fake_return(ty.as_ref());
     // The statements, not the block: `async move { { expr } }` would trip `unused_braces`.
@@ -278,9 +278,51 @@ fn async_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
     } else {
         inner
     };
+    let fut = local("__traced_future");
+    // Two `.await`s: with no tracer installed the body's future is awaited alone, nothing
+    // wraps it, nothing is checked per poll or dropped after it.
     quote! {
-        let #span = #start;
-        #rt::__private::in_span(#future, #span).await
+        #start
+        let #fut = #future;
+        // Each arm moves the whole span variable: one still to be dropped (or partly moved)
+        // at an `.await` would be kept in the future, with drop flags, and checked after.
+        match #span {
+            #span @ #rt::__private::Some(_) => #rt::__private::in_span(#fut, #span).await,
+            // `None`, forgotten: it owns nothing.
+            #span => {
+                #rt::__private::forget(#span);
+                #fut.await
+            }
+        }
+    }
+}
+
+/// `let __traced_span = ..;` for an `async fn`. The recorder borrows the captured
+/// arguments; a local borrowed before an `.await` is kept in the future across it, so the
+/// captured plain arguments are moved into a block, borrowed there, and moved back out
+/// under their own names: the future keeps no second copy of them.
+fn start_async(sig: &Signature, opts: &Options, span: &Ident) -> TokenStream {
+    let start = start(opts, true);
+    let plain = ast::plain_arguments(sig);
+    let mut moved: Vec<&Ident> = Vec::new();
+    for capture in &opts.captures {
+        if let Source::Arg(name) = &capture.source {
+            if let Some(arg) = plain.iter().find(|a| **a == name) {
+                if !moved.contains(arg) {
+                    moved.push(arg);
+                }
+            }
+        }
+    }
+    if moved.is_empty() {
+        return quote!(let #span = #start;);
+    }
+    quote! {
+        #[allow(unused_variables, clippy::redundant_locals)]
+        let (#span, #(#moved,)*) = {
+            #(let #moved = #moved;)*
+            (#start, #(#moved,)*)
+        };
     }
 }
 
