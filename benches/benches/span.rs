@@ -263,11 +263,11 @@ fn time_ns(n: u64, runs: usize, f: &dyn Fn(u64)) -> f64 {
 
 /// Median wall ns per span with two producing threads, and the median over `runs` pairs of
 /// (one thread's ns per span) / (two threads' wall ns per span), each pair run back to back.
-fn two_threads(n: u64, runs: usize) -> (f64, f64) {
+fn two_threads(n: u64, runs: usize, one_loop: fn(u64)) -> (f64, f64) {
     let both = |n: u64| {
         let half = n / 2;
-        let a = std::thread::spawn(move || loop_ours(half));
-        let b = std::thread::spawn(move || loop_ours(half));
+        let a = std::thread::spawn(move || one_loop(half));
+        let b = std::thread::spawn(move || one_loop(half));
         let _ = a.join();
         let _ = b.join();
     };
@@ -275,7 +275,7 @@ fn two_threads(n: u64, runs: usize) -> (f64, f64) {
     let mut twos = Vec::with_capacity(runs);
     let mut ratios = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let one = time_ns(n, 1, &loop_ours);
+        let one = time_ns(n, 1, &one_loop);
         let two = time_ns(n, 1, &both);
         twos.push(two);
         ratios.push(one / two);
@@ -283,6 +283,20 @@ fn two_threads(n: u64, runs: usize) -> (f64, f64) {
     twos.sort_by(f64::total_cmp);
     ratios.sort_by(f64::total_cmp);
     (twos[runs / 2], ratios[runs / 2])
+}
+
+/// fastrace's span with two properties, `n` times, under roots (the peer's 2-thread run).
+fn loop_fastrace_two(n: u64) {
+    under_fastrace_root(n, |i| {
+        black_box(fastrace_two(black_box(i), black_box("hello")));
+    });
+}
+
+/// fastrace's span without properties, `n` times, under roots.
+fn loop_fastrace_plain(n: u64) {
+    under_fastrace_root(n, |i| {
+        black_box(fastrace_plain(black_box(i), black_box("hello")));
+    });
 }
 
 fn loop_ours(n: u64) {
@@ -354,27 +368,26 @@ fn summary() {
         // Two threads producing at once: per-span wall time across both, each run paired
         // with a one-thread run just before it; the throughput ratio is the median of the
         // pairs' ratios (the VM's speed drifts between runs, less within a pair).
-        let (two, ratio) = two_threads(N, RUNS);
+        let (two, ratio) = two_threads(N, RUNS, loop_ours);
         rows.push(("traced: sampled, 2 threads (wall ns per span)", two));
         println!("two-thread throughput = {ratio:.2}x one thread (median of {RUNS} pairs)");
         drop(guard);
     }
     fastrace::set_reporter(DiscardFastrace, fastrace::collector::Config::default());
+    // The same two-thread measure for the peer: its collector thread shares the two cores
+    // with the producers just like our batch worker does.
+    let (_, fastrace_ratio) = two_threads(N, RUNS, loop_fastrace_plain);
+    let (_, fastrace_ratio_two) = two_threads(N / 4, RUNS, loop_fastrace_two);
+    println!(
+        "fastrace two-thread throughput = {fastrace_ratio:.2}x one thread without properties, {fastrace_ratio_two:.2}x with 2 (median of {RUNS} pairs)"
+    );
     rows.push((
         "fastrace #[trace], no properties",
-        time_ns(N, RUNS, &|n| {
-            under_fastrace_root(n, |i| {
-                black_box(fastrace_plain(black_box(i), black_box("hello")));
-            });
-        }),
+        time_ns(N, RUNS, &loop_fastrace_plain),
     ));
     rows.push((
         "fastrace, 2 properties",
-        time_ns(N, RUNS, &|n| {
-            under_fastrace_root(n, |i| {
-                black_box(fastrace_two(black_box(i), black_box("hello")));
-            });
-        }),
+        time_ns(N, RUNS, &loop_fastrace_two),
     ));
     let dispatch = tracing_dispatch();
     rows.push((
