@@ -92,6 +92,13 @@ async fn macro_async(x: u64, s: &str) -> u64 {
     black_box(x).wrapping_add(s.len() as u64)
 }
 
+/// A traced `async fn` awaiting a traced child: under an unsampled root the child is a
+/// span that records nothing but has a context (profile modes only).
+#[traced(name = "parent", attrs(x))]
+async fn macro_async_parent(x: u64, s: &str) -> u64 {
+    macro_async(x, s).await
+}
+
 async fn hand_async(x: u64, s: &str) -> u64 {
     let span = span("work").start_detached_with(|a| {
         a.set("x", &x);
@@ -320,6 +327,11 @@ fn run_async_hand(i: u64) -> u64 {
 }
 
 #[inline(never)]
+fn run_async_nested(i: u64) -> u64 {
+    ready(macro_async_parent(black_box(i), black_box("hello")))
+}
+
+#[inline(never)]
 fn run_async_ool_bare(i: u64) -> u64 {
     ready_out_of_line(bare_async(black_box(i), black_box("hello")))
 }
@@ -331,7 +343,7 @@ fn run_async_ool_traced(i: u64) -> u64 {
 
 type Profiled = (&'static str, fn(u64) -> u64);
 
-const PROFILED: [Profiled; 9] = [
+const PROFILED: [Profiled; 10] = [
     ("sync-bare", run_sync_bare),
     ("sync-traced", run_sync_traced),
     ("result-bare", run_result_bare),
@@ -339,6 +351,7 @@ const PROFILED: [Profiled; 9] = [
     ("async-bare", run_async_bare),
     ("async-traced", run_async_traced),
     ("async-hand", run_async_hand),
+    ("async-nested", run_async_nested),
     ("async-ool-bare", run_async_ool_bare),
     ("async-ool-traced", run_async_ool_traced),
 ];

@@ -4,6 +4,7 @@
 //! moved whole (into a task, onto the poller's stack), and every byte of the wrapper is moved
 //! with them even when no tracer is installed, so the wrapper stays as small as it can.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::mem::{self, ManuallyDrop};
 use std::pin::Pin;
@@ -42,9 +43,44 @@ impl Drop for BoxedContext {
     }
 }
 
+/// Emptied context boxes kept for the next non-recording span of this thread: under a trace
+/// that is not sampled such spans come and go with every call, and a `malloc` and a `free`
+/// would cost more than the rest of the span.
+const SPARE_CONTEXTS: usize = 8;
+
+thread_local! {
+    // The boxes themselves are what is kept: they are handed back out, not their contents.
+    #[allow(clippy::vec_box)]
+    static SPARE_CONTEXT_BOXES: RefCell<Vec<Box<Context>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `cx` in a box, a spare one when the thread has one.
+fn box_context(cx: Context) -> Box<Context> {
+    let spare = SPARE_CONTEXT_BOXES
+        .try_with(|s| s.try_borrow_mut().ok()?.pop())
+        .ok()
+        .flatten();
+    match spare {
+        Some(mut boxed) => {
+            *boxed = cx;
+            boxed
+        }
+        None => Box::new(cx),
+    }
+}
+
+/// Drops the context now and keeps the box for [`box_context`] (freed when the thread has
+/// enough, or is exiting).
 #[inline(never)]
-fn drop_context(boxed: Box<Context>) {
-    drop(boxed);
+fn drop_context(mut boxed: Box<Context>) {
+    *boxed = Context::default();
+    let _ = SPARE_CONTEXT_BOXES.try_with(|s| {
+        if let Ok(mut spare) = s.try_borrow_mut() {
+            if spare.len() < SPARE_CONTEXTS {
+                spare.push(boxed);
+            }
+        }
+    });
 }
 
 /// The span of an instrumented future, in two words.
@@ -80,7 +116,7 @@ impl SpanState {
     fn from_slot(slot: Slot) -> SpanState {
         SpanState(ManuallyDrop::new(match slot {
             Slot::Span(rec) => Held::Record(rec),
-            Slot::Context(cx) => Held::Context(BoxedContext(Some(Box::new(cx)))),
+            Slot::Context(cx) => Held::Context(BoxedContext(Some(box_context(cx)))),
             Slot::Lazy => Held::Lazy,
         }))
     }
@@ -110,9 +146,14 @@ impl SpanState {
     /// Takes back the slot after a poll (a lazy root may have become a context meanwhile).
     #[inline]
     fn put(&mut self, slot: Slot) {
-        match (&mut *self.0, slot) {
-            (Held::Context(BoxedContext(Some(boxed))), Slot::Context(cx)) => **boxed = cx,
-            (_, slot) => *self = SpanState::from_slot(slot),
+        let held = &mut *self.0;
+        match slot {
+            Slot::Span(rec) => *held = Held::Record(rec),
+            Slot::Lazy => *held = Held::Lazy,
+            Slot::Context(cx) => match held {
+                Held::Context(BoxedContext(Some(boxed))) => **boxed = cx,
+                held => *held = Held::Context(BoxedContext(Some(box_context(cx)))),
+            },
         }
     }
 
