@@ -53,6 +53,17 @@ impl Epoch {
         }
     }
 
+    /// An epoch on quanta's mock clock (no CPU clock read: usable under Miri).
+    #[cfg(test)]
+    pub(crate) fn mock() -> Self {
+        let (clock, _) = quanta::Clock::mock();
+        Epoch {
+            clock,
+            anchor_system: SystemTime::UNIX_EPOCH,
+            anchor_raw: 0,
+        }
+    }
+
     /// Converts a raw clock reading to wall-clock time, against the anchor.
     pub(crate) fn to_system_time(&self, raw: u64) -> SystemTime {
         if raw >= self.anchor_raw {
