@@ -100,12 +100,14 @@ impl SpanState {
     /// Takes the span over; a no-op span becomes [`SpanState::EMPTY`].
     #[inline]
     pub(crate) fn from_span(mut span: Span) -> SpanState {
-        // The two common cases read the slot's tag only, without moving the slot out.
+        // The two common cases read the slot's tag only, without moving the slot out, and
+        // skip the span's drop: a span without a slot, or with a `Lazy` one, owns nothing.
         if !span.has_slot() {
+            mem::forget(span);
             return SpanState::EMPTY;
         }
         if span.is_lazy() {
-            // Dropping the span's own `Lazy` slot does nothing.
+            mem::forget(span);
             return SpanState(ManuallyDrop::new(Held::Lazy));
         }
         span.take_slot()
