@@ -617,15 +617,35 @@ impl SpanBuilder {
 
     /// Starts the span without entering it, for work that moves between threads (futures):
     /// see [`Instrument::in_span`](crate::Instrument::in_span).
+    #[inline]
     pub fn start_detached(self) -> Span {
         self.start_detached_with(|_| {})
     }
 
     /// Like [`start_detached`](Self::start_detached), with lazily recorded attributes.
+    // Inline, with the enabled part out of line: with no tracer the caller sees the builder
+    // it made (a literal name, no extras) and drops nothing.
+    #[inline]
     pub fn start_detached_with(self, record: impl FnOnce(&mut AttributeSink<'_>)) -> Span {
         let Some(tracer) = tracer::global() else {
+            let SpanBuilder { name, extras, .. } = self;
+            if let Some(extras) = extras {
+                drop(extras);
+            }
+            if let Cow::Owned(name) = name {
+                drop(name);
+            }
             return Span::noop();
         };
+        self.start_detached_enabled(tracer, record)
+    }
+
+    #[inline(never)]
+    fn start_detached_enabled(
+        self,
+        tracer: &'static TracerInner,
+        record: impl FnOnce(&mut AttributeSink<'_>),
+    ) -> Span {
         if self.extras.is_none()
             && tracer.quick[context::top_state().index()] == QuickStart::LazyRoot
         {
