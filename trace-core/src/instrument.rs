@@ -89,7 +89,7 @@ fn drop_context(mut boxed: Box<Context>) {
 /// `span.cancelled = true` (the future was dropped before it completed), unless the thread
 /// is panicking.
 ///
-/// The `Held` is only ever dropped by [`release`], after the test in `drop`: its drop code
+/// The `Held` is only ever dropped by `release`, after the test in `drop`: its drop code
 /// is not repeated after every drop of a state, most of which are empty.
 pub struct SpanState(ManuallyDrop<Held>);
 
