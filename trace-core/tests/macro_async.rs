@@ -7,15 +7,7 @@ use std::time::Duration;
 use trace_core::{traced, Status, Value};
 
 mod support;
-use support::{exporter, only};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap()
-}
+use support::{exporter, only, runtime};
 
 #[traced(attrs(id))]
 async fn leaf(id: u64) -> u64 {

@@ -13,6 +13,9 @@ use trace_core::{
 };
 use trace_exporters::InMemoryExporter;
 
+mod support;
+use support::runtime;
+
 fn exporter() -> &'static InMemoryExporter {
     static EXPORTER: OnceLock<InMemoryExporter> = OnceLock::new();
     EXPORTER.get_or_init(|| {
@@ -25,14 +28,6 @@ fn exporter() -> &'static InMemoryExporter {
         std::mem::forget(guard);
         exporter
     })
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap()
 }
 
 fn remote_parent() -> SpanContext {

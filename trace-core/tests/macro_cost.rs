@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use trace_core::traced;
+use trace_core::{current_span_id, traced, SpanId};
 
 struct Counting;
 
@@ -133,6 +133,56 @@ fn check_free(what: &str) {
     );
 }
 
+/// Yields once, so the future is polled (and its span entered) twice.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+#[traced(attrs(n))]
+async fn child(n: u64) -> Option<SpanId> {
+    yield_once().await;
+    let _ = n;
+    current_span_id()
+}
+
+#[traced]
+async fn parent(n: u64) -> (Option<SpanId>, Option<SpanId>) {
+    let inner = child(n).await;
+    (current_span_id(), inner)
+}
+
+/// Under a trace that is not sampled, a `#[traced]` async fn called from another one is a
+/// span that records nothing but has a context, kept boxed in its future: once the thread
+/// has warmed up, such calls allocate nothing (the boxes are reused).
+fn check_unsampled_children_reuse_their_context_boxes() {
+    // Warm up: the thread's state, its stack, the spare boxes.
+    for n in 0..4 {
+        let _ = poll_here(parent(n));
+    }
+    let before = allocations();
+    for n in 0..100 {
+        let (outer, inner) = poll_here(parent(std::hint::black_box(n)));
+        // Both have ids (the child asked for them), and they differ: the child is a span.
+        assert!(outer.is_some() && inner.is_some());
+        assert_ne!(outer, inner);
+    }
+    assert_eq!(
+        allocations() - before,
+        0,
+        "unsampled #[traced] async calls allocated"
+    );
+}
+
 // One test, in order: the tracer is process-wide.
 #[test]
 fn disabled_and_unsampled_calls_evaluate_and_allocate_nothing() {
@@ -144,5 +194,6 @@ fn disabled_and_unsampled_calls_evaluate_and_allocate_nothing() {
         .install_global();
     assert!(trace_core::is_enabled());
     check_free("unsampled");
+    check_unsampled_children_reuse_their_context_boxes();
     guard.shutdown().unwrap();
 }

@@ -33,3 +33,12 @@ pub(crate) fn only(name: &str) -> SpanData {
     );
     all.into_iter().next().unwrap()
 }
+
+/// A two-worker tokio runtime, so tasks can move between threads.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap()
+}
