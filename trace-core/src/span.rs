@@ -628,13 +628,6 @@ impl SpanBuilder {
     #[inline]
     pub fn start_detached_with(self, record: impl FnOnce(&mut AttributeSink<'_>)) -> Span {
         let Some(tracer) = tracer::global() else {
-            let SpanBuilder { name, extras, .. } = self;
-            if let Some(extras) = extras {
-                drop(extras);
-            }
-            if let Cow::Owned(name) = name {
-                drop(name);
-            }
             return Span::noop();
         };
         self.start_detached_enabled(tracer, record)
