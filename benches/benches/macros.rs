@@ -99,6 +99,18 @@ async fn macro_async_parent(x: u64, s: &str) -> u64 {
     macro_async(x, s).await
 }
 
+/// The peers on the same `async fn`, for the disabled rows: `tracing`'s `#[instrument]`
+/// with no subscriber, `fastrace`'s `#[trace]` with no reporter and no parent.
+#[tracing::instrument(name = "work", skip_all, fields(x = x, s = s))]
+async fn tracing_async(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+#[fastrace::trace(name = "work")]
+async fn fastrace_async(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
 async fn hand_async(x: u64, s: &str) -> u64 {
     let span = span("work").start_detached_with(|a| {
         a.set("x", &x);
@@ -283,6 +295,19 @@ fn summary() {
         }
         drop(guard);
     }
+    // The peers' `async fn` with nothing of theirs installed (our tracer is not installed
+    // either): what instrumenting an `async fn` costs when tracing is off, in each library.
+    let n = 5_000_000;
+    let bare = time_ns(n, RUNS, run_async_bare);
+    let ours = time_ns(n, RUNS, run_async_traced);
+    let tracing = time_ns(n, RUNS, run_async_tracing);
+    let fastrace = time_ns(n, RUNS, run_async_fastrace);
+    println!(
+        "async fn, nothing installed: bare {bare:.2}, #[traced] {ours:.2} ({:+.2}), tracing #[instrument] {tracing:.2} ({:+.2}), fastrace #[trace] {fastrace:.2} ({:+.2})",
+        ours - bare,
+        tracing - bare,
+        fastrace - bare
+    );
 }
 
 // ------------------------------------------------------------ instruction counts
@@ -341,9 +366,19 @@ fn run_async_ool_traced(i: u64) -> u64 {
     ready_out_of_line(macro_async(black_box(i), black_box("hello")))
 }
 
+#[inline(never)]
+fn run_async_tracing(i: u64) -> u64 {
+    ready(tracing_async(black_box(i), black_box("hello")))
+}
+
+#[inline(never)]
+fn run_async_fastrace(i: u64) -> u64 {
+    ready(fastrace_async(black_box(i), black_box("hello")))
+}
+
 type Profiled = (&'static str, fn(u64) -> u64);
 
-const PROFILED: [Profiled; 10] = [
+const PROFILED: [Profiled; 12] = [
     ("sync-bare", run_sync_bare),
     ("sync-traced", run_sync_traced),
     ("result-bare", run_result_bare),
@@ -354,6 +389,10 @@ const PROFILED: [Profiled; 10] = [
     ("async-nested", run_async_nested),
     ("async-ool-bare", run_async_ool_bare),
     ("async-ool-traced", run_async_ool_traced),
+    // The peers: only the `disabled` state means anything for them (nothing of theirs is
+    // ever installed here).
+    ("async-tracing", run_async_tracing),
+    ("async-fastrace", run_async_fastrace),
 ];
 
 /// `profile-<case>-<state>` (e.g. `profile-async-traced-disabled`): 200 000 calls of one case.
