@@ -639,13 +639,37 @@ impl SpanBuilder {
         tracer: &'static TracerInner,
         record: impl FnOnce(&mut AttributeSink<'_>),
     ) -> Span {
-        if self.extras.is_none()
-            && tracer.quick[context::top_state().index()] == QuickStart::LazyRoot
-        {
-            // A root nobody samples: ids only if something asks (see `Slot::Lazy`).
-            return Span {
-                slot: RefCell::new(Some(Slot::Lazy)),
-            };
+        if self.extras.is_none() {
+            let quick = tracer.quick[context::top_state().index()];
+            if quick == QuickStart::LazyRoot {
+                // A root nobody samples: ids only if something asks (see `Slot::Lazy`).
+                return Span {
+                    slot: RefCell::new(Some(Slot::Lazy)),
+                };
+            }
+            if quick == QuickStart::Nothing {
+                // Dropped under a parent that is not sampled (the sampler's fixed answer):
+                // what `build` makes of it, without its general steps: a context of its own
+                // in the parent's trace, recording nothing.
+                // (`Nothing` implies a valid parent; checked again all the same.)
+                if let Some(parent) = context::with_local(context::Local::parent)
+                    .flatten()
+                    .filter(SpanContext::is_valid)
+                {
+                    return Span {
+                        slot: RefCell::new(Some(Slot::Context(Context {
+                            span: Some(SpanContext::new(
+                                parent.trace_id,
+                                SpanId::random(),
+                                parent.trace_flags.with_sampled(false),
+                                false,
+                                parent.trace_state,
+                            )),
+                            baggage: None,
+                        }))),
+                    };
+                }
+            }
         }
         Span {
             slot: RefCell::new(self.build(tracer, record, false).ok()),

@@ -480,3 +480,49 @@ fn errors_events_links_and_limits() {
     assert_eq!(s.links[0].span_context.span_id, other.span_id);
     guard.shutdown().unwrap();
 }
+
+/// A detached span (a future's) under a parent that is not sampled records nothing but has a
+/// context of its own in the parent's trace: the parent's trace id and trace state, a new
+/// span id, not sampled, not remote. Under a lazy root it makes the root's ids first.
+#[test]
+fn detached_spans_under_unsampled_parents_get_their_own_context() {
+    let _s = serial();
+    let exp = InMemoryExporter::new();
+    let guard = Tracer::builder()
+        .sampler(trace_core::ParentBased::new(AlwaysOff))
+        .simple_exporter(exp.clone())
+        .install_global();
+    let state = trace_core::TraceState::from_members(vec![("congo".into(), "t61rcWkgMzE".into())]);
+    let remote = trace_core::SpanContext::new(
+        trace_core::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+        trace_core::SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        trace_core::TraceFlags::default(),
+        true,
+        state.clone(),
+    );
+    {
+        let _attached = Context::new()
+            .with_remote_span_context(remote.clone())
+            .attach();
+        let child = span("child").start_detached();
+        let cx = child.span_context();
+        assert_eq!(cx.trace_id, remote.trace_id);
+        assert_ne!(cx.span_id, remote.span_id);
+        assert!(cx.is_valid() && !cx.is_sampled() && !cx.is_remote);
+        assert_eq!(cx.trace_state, state);
+        assert!(!child.is_recording());
+    }
+    {
+        let root = span("root").start();
+        let child = span("child").start_detached();
+        let root_cx = root.span_context();
+        let cx = child.span_context();
+        assert!(root_cx.is_valid() && !root_cx.is_sampled());
+        assert_eq!(cx.trace_id, root_cx.trace_id);
+        assert_ne!(cx.span_id, root_cx.span_id);
+        assert!(cx.is_valid() && !cx.is_sampled());
+    }
+    assert!(current_trace_id().is_none(), "the stack is empty again");
+    assert!(exp.is_empty());
+    guard.shutdown().unwrap();
+}
