@@ -640,35 +640,32 @@ impl SpanBuilder {
         record: impl FnOnce(&mut AttributeSink<'_>),
     ) -> Span {
         if self.extras.is_none() {
-            let quick = tracer.quick[context::top_state().index()];
-            if quick == QuickStart::LazyRoot {
+            match tracer.quick[context::top_state().index()] {
                 // A root nobody samples: ids only if something asks (see `Slot::Lazy`).
-                return Span {
-                    slot: RefCell::new(Some(Slot::Lazy)),
-                };
-            }
-            if quick == QuickStart::Nothing {
-                // Dropped under a parent that is not sampled (the sampler's fixed answer):
-                // what `build` makes of it, without its general steps: a context of its own
-                // in the parent's trace, recording nothing.
-                // (`Nothing` implies a valid parent; checked again all the same.)
-                if let Some(parent) = context::with_local(context::Local::parent)
-                    .flatten()
-                    .filter(SpanContext::is_valid)
-                {
+                QuickStart::LazyRoot => {
                     return Span {
-                        slot: RefCell::new(Some(Slot::Context(Context {
-                            span: Some(SpanContext::new(
+                        slot: RefCell::new(Some(Slot::Lazy)),
+                    }
+                }
+                // Dropped under a parent that is not sampled (the sampler's fixed answer):
+                // what `build` makes of it, without its general steps. (`Nothing` implies
+                // a valid parent; checked again all the same.)
+                QuickStart::Nothing => {
+                    if let Some(parent) = context::with_local(context::Local::parent)
+                        .flatten()
+                        .filter(SpanContext::is_valid)
+                    {
+                        return Span {
+                            slot: RefCell::new(Some(non_recording(
                                 parent.trace_id,
                                 SpanId::random(),
-                                parent.trace_flags.with_sampled(false),
-                                false,
+                                parent.trace_flags,
                                 parent.trace_state,
-                            )),
-                            baggage: None,
-                        }))),
-                    };
+                            ))),
+                        };
+                    }
                 }
+                QuickStart::Sampled | QuickStart::General => {}
             }
         }
         Span {
@@ -755,17 +752,7 @@ impl SpanBuilder {
             None => (TraceFlags::RANDOM, TraceState::default(), None, false),
         };
         if !sampled {
-            let ctx = SpanContext::new(
-                trace_id,
-                span_id,
-                flags.with_sampled(false),
-                false,
-                trace_state,
-            );
-            return Ok(Slot::Context(Context {
-                span: Some(ctx),
-                baggage: None,
-            }));
+            return Ok(non_recording(trace_id, span_id, flags, trace_state));
         }
         if spare.is_none() {
             spare = context::with_local(|l| l.spare.pop()).flatten();
@@ -805,6 +792,27 @@ impl SpanBuilder {
         }
         Ok(Slot::Span(rec))
     }
+}
+
+/// The slot of a span that records nothing: a context of its own (`span_id`, new) in the
+/// trace it belongs to, not sampled.
+#[inline]
+fn non_recording(
+    trace_id: TraceId,
+    span_id: SpanId,
+    flags: TraceFlags,
+    trace_state: TraceState,
+) -> Slot {
+    Slot::Context(Context {
+        span: Some(SpanContext::new(
+            trace_id,
+            span_id,
+            flags.with_sampled(false),
+            false,
+            trace_state,
+        )),
+        baggage: None,
+    })
 }
 
 /// A new span's identity and its parent's, as [`fill`] stores them.
