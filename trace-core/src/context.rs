@@ -245,7 +245,7 @@ impl Context {
     /// Makes this context current on the calling thread until the guard is dropped.
     #[must_use = "the context is detached when the guard is dropped"]
     pub fn attach(self) -> ContextGuard {
-        let token = push(Slot::Context(self));
+        let token = push(Slot::Context(BoxedContext::new(self)));
         ContextGuard {
             token,
             _not_send: PhantomData,
@@ -266,12 +266,83 @@ impl Drop for ContextGuard {
     }
 }
 
+/// A context in a box: how the thread's stack and an instrumented future's state hold a
+/// non-recording span or an attached context, so that entering and leaving one moves a
+/// pointer, not the context. The box comes from, and goes back to, a few kept per thread.
+/// Its drop is a test and a call: dropping a `Context` in place takes some twenty
+/// instructions, which inlined into every drop of a slot or state would keep those drops out
+/// of line, with a call on every path, even where nothing is held.
+pub(crate) struct BoxedContext(Option<Box<Context>>);
+
+impl BoxedContext {
+    /// `cx` in a box, a spare one when the thread has one.
+    #[inline]
+    pub(crate) fn new(cx: Context) -> Self {
+        BoxedContext(Some(box_context(cx)))
+    }
+
+    /// The context (`None` only while the box is being dropped).
+    #[inline]
+    pub(crate) fn get(&self) -> Option<&Context> {
+        self.0.as_deref()
+    }
+}
+
+impl Drop for BoxedContext {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(boxed) = self.0.take() {
+            drop_context(boxed);
+        }
+    }
+}
+
+/// Emptied context boxes kept for the next non-recording span of this thread: under a trace
+/// that is not sampled such spans come and go with every call, and a `malloc` and a `free`
+/// would cost more than the rest of the span.
+const SPARE_CONTEXTS: usize = 8;
+
+thread_local! {
+    // The boxes themselves are what is kept: they are handed back out, not their contents.
+    #[allow(clippy::vec_box)]
+    static SPARE_CONTEXT_BOXES: RefCell<Vec<Box<Context>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `cx` in a box, a spare one when the thread has one.
+fn box_context(cx: Context) -> Box<Context> {
+    let spare = SPARE_CONTEXT_BOXES
+        .try_with(|s| s.try_borrow_mut().ok()?.pop())
+        .ok()
+        .flatten();
+    match spare {
+        Some(mut boxed) => {
+            *boxed = cx;
+            boxed
+        }
+        None => Box::new(cx),
+    }
+}
+
+/// Drops the context now and keeps the box for [`box_context`] (freed when the thread has
+/// enough, or is exiting).
+#[inline(never)]
+fn drop_context(mut boxed: Box<Context>) {
+    *boxed = Context::default();
+    let _ = SPARE_CONTEXT_BOXES.try_with(|s| {
+        if let Ok(mut spare) = s.try_borrow_mut() {
+            if spare.len() < SPARE_CONTEXTS {
+                spare.push(boxed);
+            }
+        }
+    });
+}
+
 /// What an entry of the per-thread stack holds.
 pub(crate) enum Slot {
     /// A recording span, owned by the stack while entered.
     Span(Box<SpanRecord>),
     /// An attached context, or a span that is not recording (its context only).
-    Context(Context),
+    Context(BoxedContext),
     /// A root span that is not sampled and whose ids nobody has asked for yet: they are
     /// made (and the slot becomes a `Context`) the first time something needs them.
     Lazy,
@@ -294,7 +365,7 @@ impl Slot {
         }
         match self {
             Slot::Span(rec) => Some(&rec.f.ctx),
-            Slot::Context(cx) => cx.span.as_ref(),
+            Slot::Context(cx) => cx.get().and_then(|cx| cx.span.as_ref()),
             Slot::Lazy => None,
         }
     }
@@ -310,10 +381,10 @@ impl Slot {
             false,
             TraceState::default(),
         );
-        *self = Slot::Context(Context {
+        *self = Slot::Context(BoxedContext::new(Context {
             span: Some(ctx.clone()),
             baggage: None,
-        });
+        }));
         ctx
     }
 }
@@ -355,7 +426,7 @@ impl Local {
             None => ParentState::None,
             Some(Slot::Span(_)) => ParentState::LocalSampled,
             Some(Slot::Lazy) => ParentState::LocalNotSampled,
-            Some(Slot::Context(cx)) => ParentState::of(cx.span.as_ref()),
+            Some(Slot::Context(cx)) => ParentState::of(cx.get().and_then(|cx| cx.span.as_ref())),
         }
     }
 
@@ -370,7 +441,7 @@ impl Local {
     fn current_context(&mut self) -> Context {
         let span = self.parent();
         let baggage = self.stack.iter().rev().find_map(|e| match &e.slot {
-            Slot::Context(cx) => cx.baggage.clone(),
+            Slot::Context(cx) => cx.get().and_then(|cx| cx.baggage.clone()),
             Slot::Span(_) | Slot::Lazy => None,
         });
         Context { span, baggage }

@@ -4,13 +4,12 @@
 //! moved whole (into a task, onto the poller's stack), and every byte of the wrapper is moved
 //! with them even when no tracer is installed, so the wrapper stays as small as it can.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::mem::{self, ManuallyDrop};
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
-use crate::context::{self, Context, Slot};
+use crate::context::{self, BoxedContext, Context, Slot};
 use crate::sampler::ParentState;
 use crate::span::{Span, SpanRecord};
 
@@ -23,64 +22,8 @@ enum Held {
     /// A recording span.
     Record(Box<SpanRecord>),
     /// A span that does not record: only its context, boxed so the state stays two words.
-    /// While the future is polled the context is on the thread's stack and the box holds an
-    /// empty one, ready to take it back.
+    /// While the future is polled the box is on the thread's stack.
     Context(BoxedContext),
-}
-
-/// A boxed context whose drop is a test and a call. Dropping a `Context` in place takes
-/// some twenty instructions; inlined into the drop of every [`Held`], they would keep those
-/// drops out of line, and a call to them on every path, even where the state is known to be
-/// empty.
-struct BoxedContext(Option<Box<Context>>);
-
-impl Drop for BoxedContext {
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(boxed) = self.0.take() {
-            drop_context(boxed);
-        }
-    }
-}
-
-/// Emptied context boxes kept for the next non-recording span of this thread: under a trace
-/// that is not sampled such spans come and go with every call, and a `malloc` and a `free`
-/// would cost more than the rest of the span.
-const SPARE_CONTEXTS: usize = 8;
-
-thread_local! {
-    // The boxes themselves are what is kept: they are handed back out, not their contents.
-    #[allow(clippy::vec_box)]
-    static SPARE_CONTEXT_BOXES: RefCell<Vec<Box<Context>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// `cx` in a box, a spare one when the thread has one.
-fn box_context(cx: Context) -> Box<Context> {
-    let spare = SPARE_CONTEXT_BOXES
-        .try_with(|s| s.try_borrow_mut().ok()?.pop())
-        .ok()
-        .flatten();
-    match spare {
-        Some(mut boxed) => {
-            *boxed = cx;
-            boxed
-        }
-        None => Box::new(cx),
-    }
-}
-
-/// Drops the context now and keeps the box for [`box_context`] (freed when the thread has
-/// enough, or is exiting).
-#[inline(never)]
-fn drop_context(mut boxed: Box<Context>) {
-    *boxed = Context::default();
-    let _ = SPARE_CONTEXT_BOXES.try_with(|s| {
-        if let Ok(mut spare) = s.try_borrow_mut() {
-            if spare.len() < SPARE_CONTEXTS {
-                spare.push(boxed);
-            }
-        }
-    });
 }
 
 /// The span of an instrumented future, in two words.
@@ -118,7 +61,7 @@ impl SpanState {
     fn from_slot(slot: Slot) -> SpanState {
         SpanState(ManuallyDrop::new(match slot {
             Slot::Span(rec) => Held::Record(rec),
-            Slot::Context(cx) => Held::Context(BoxedContext(Some(box_context(cx)))),
+            Slot::Context(cx) => Held::Context(cx),
             Slot::Lazy => Held::Lazy,
         }))
     }
@@ -129,34 +72,26 @@ impl SpanState {
         matches!(*self.0, Held::Empty)
     }
 
-    /// The slot to push on the thread's stack for one poll. A context leaves its (emptied)
-    /// box behind for [`put`](Self::put).
+    /// The slot to push on the thread's stack for one poll (what the state held moves there,
+    /// pointers only).
     #[inline]
     fn take_slot(&mut self) -> Option<Slot> {
         match mem::replace(&mut *self.0, Held::Empty) {
             Held::Empty => None,
             Held::Lazy => Some(Slot::Lazy),
             Held::Record(rec) => Some(Slot::Span(rec)),
-            Held::Context(mut boxed) => {
-                let cx = mem::take(&mut **boxed.0.as_mut()?);
-                *self.0 = Held::Context(boxed);
-                Some(Slot::Context(cx))
-            }
+            Held::Context(cx) => Some(Slot::Context(cx)),
         }
     }
 
     /// Takes back the slot after a poll (a lazy root may have become a context meanwhile).
     #[inline]
     fn put(&mut self, slot: Slot) {
-        let held = &mut *self.0;
-        match slot {
-            Slot::Span(rec) => *held = Held::Record(rec),
-            Slot::Lazy => *held = Held::Lazy,
-            Slot::Context(cx) => match held {
-                Held::Context(BoxedContext(Some(boxed))) => **boxed = cx,
-                held => *held = Held::Context(BoxedContext(Some(box_context(cx)))),
-            },
-        }
+        *self.0 = match slot {
+            Slot::Span(rec) => Held::Record(rec),
+            Slot::Lazy => Held::Lazy,
+            Slot::Context(cx) => Held::Context(cx),
+        };
     }
 
     /// Ends the span: the future completed (or panicked inside a poll).

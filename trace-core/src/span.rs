@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use std::time::SystemTime;
 
 use crate::attributes::{self, AttrVec, AttributeSink, SpanAttributes};
-use crate::context::{self, Context, Slot, SpanContext, TraceFlags, TraceState};
+use crate::context::{self, BoxedContext, Context, Slot, SpanContext, TraceFlags, TraceState};
 use crate::data::InstrumentationScope;
 use crate::data::SpanData;
 use crate::id::{SpanId, TraceId};
@@ -803,7 +803,7 @@ fn non_recording(
     flags: TraceFlags,
     trace_state: TraceState,
 ) -> Slot {
-    Slot::Context(Context {
+    Slot::Context(BoxedContext::new(Context {
         span: Some(SpanContext::new(
             trace_id,
             span_id,
@@ -812,7 +812,7 @@ fn non_recording(
             trace_state,
         )),
         baggage: None,
-    })
+    }))
 }
 
 /// A new span's identity and its parent's, as [`fill`] stores them.
