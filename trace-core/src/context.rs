@@ -2,6 +2,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
+use std::mem;
 use std::sync::Arc;
 
 use crate::id::{SpanId, TraceId};
@@ -316,7 +317,9 @@ fn box_context(cx: Context) -> Box<Context> {
         .flatten();
     match spare {
         Some(mut boxed) => {
-            *boxed = cx;
+            // A spare box holds `Context::default()` (see `drop_context`), which owns
+            // nothing: it is overwritten without running its drop.
+            mem::forget(mem::replace(&mut *boxed, cx));
             boxed
         }
         None => Box::new(cx),
