@@ -526,3 +526,34 @@ fn detached_spans_under_unsampled_parents_get_their_own_context() {
     assert!(exp.is_empty());
     guard.shutdown().unwrap();
 }
+
+/// A context whose span context is not valid (all-zero ids, as `SpanContext::empty()`) is
+/// no parent: a sampled span started under it, entered or detached, is a root of a new
+/// trace with valid ids.
+#[test]
+fn invalid_parents_make_roots() {
+    let _s = serial();
+    let exp = InMemoryExporter::new();
+    let guard = Tracer::builder()
+        .simple_exporter(exp.clone())
+        .install_global();
+    {
+        let _attached = Context::new()
+            .with_remote_span_context(trace_core::SpanContext::empty())
+            .attach();
+        let entered = span("entered").start();
+        let cx = entered.span_context();
+        assert!(cx.is_valid() && cx.is_sampled());
+        drop(entered);
+        let detached = span("detached").start_detached();
+        let cx = detached.span_context();
+        assert!(cx.is_valid() && cx.is_sampled());
+    }
+    let spans = exp.spans();
+    assert_eq!(spans.len(), 2);
+    for s in &spans {
+        assert!(s.span_context.trace_id.is_valid(), "{}", s.name);
+        assert_eq!(s.parent_span_id, None, "{}", s.name);
+    }
+    guard.shutdown().unwrap();
+}
