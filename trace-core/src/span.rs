@@ -976,7 +976,7 @@ fn start_sampled(
 /// is not valid: a root), for an entered or a detached span. It is filled in place, its ids
 /// copied field by field from the parent's (see [`fill`] for why not through a
 /// `SpanContext` value). `None` when the thread is exiting.
-#[allow(clippy::inline_always)] // measured: a call here costs the sync path ~20 instructions
+#[allow(clippy::inline_always)] // measured: `#[inline]` costs the detached paths 4-34 instructions
 #[inline(always)]
 fn sampled_record(
     tracer: &'static TracerInner,
