@@ -176,7 +176,12 @@ fn poll_entered<F: Future>(
         }
         return result;
     }
-    let token = state.take_slot().map_or(0, context::push);
+    let token = match state.take_slot() {
+        // A recording span: its effect on the thread's fast-path state is known.
+        Some(Slot::Span(rec)) => context::push_recording(rec),
+        Some(slot) => context::push(slot),
+        None => 0,
+    };
     let result = {
         let _restore = Restore {
             state: &mut *state,
