@@ -26,6 +26,17 @@ fn install() -> (InMemoryExporter, TracerGuard) {
     (exporter, guard)
 }
 
+/// [`install`] with `sampler` instead of the default one.
+fn install_sampling(sampler: impl trace_core::Sampler) -> (InMemoryExporter, TracerGuard) {
+    let exporter = InMemoryExporter::new();
+    let guard = Tracer::builder()
+        .service_name("context-tests")
+        .sampler(sampler)
+        .simple_exporter(exporter.clone())
+        .install_global();
+    (exporter, guard)
+}
+
 #[test]
 fn no_tracer_is_a_noop_and_never_panics() {
     let _s = serial();
@@ -253,11 +264,7 @@ fn panic_ends_the_span_with_error() {
 #[test]
 fn unsampled_spans_propagate_context_but_record_nothing() {
     let _s = serial();
-    let exp = InMemoryExporter::new();
-    let guard = Tracer::builder()
-        .sampler(AlwaysOff)
-        .simple_exporter(exp.clone())
-        .install_global();
+    let (exp, guard) = install_sampling(AlwaysOff);
     {
         let root = span("root").start();
         assert!(!root.is_recording());
@@ -277,11 +284,7 @@ fn unsampled_spans_propagate_context_but_record_nothing() {
 #[test]
 fn lazy_unsampled_roots_make_ids_once_when_asked() {
     let _s = serial();
-    let exp = InMemoryExporter::new();
-    let guard = Tracer::builder()
-        .sampler(trace_core::ParentBased::new(AlwaysOff))
-        .simple_exporter(exp.clone())
-        .install_global();
+    let (exp, guard) = install_sampling(trace_core::ParentBased::new(AlwaysOff));
     {
         let root = span("root").start();
         let seen_in_child = {
@@ -319,10 +322,7 @@ fn lazy_unsampled_roots_make_ids_once_when_asked() {
 #[test]
 fn lazy_roots_interleave_with_the_stack() {
     let _s = serial();
-    let guard = Tracer::builder()
-        .sampler(AlwaysOff)
-        .simple_exporter(InMemoryExporter::new())
-        .install_global();
+    let (_exp, guard) = install_sampling(AlwaysOff);
     {
         let span_a = span("a").start();
         let remote = trace_core::SpanContext::new(
@@ -372,10 +372,7 @@ fn lazy_roots_interleave_with_the_stack() {
 #[test]
 fn lazy_root_futures_keep_their_ids_across_polls() {
     let _s = serial();
-    let guard = Tracer::builder()
-        .sampler(AlwaysOff)
-        .simple_exporter(InMemoryExporter::new())
-        .install_global();
+    let (_exp, guard) = install_sampling(AlwaysOff);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -487,11 +484,7 @@ fn errors_events_links_and_limits() {
 #[test]
 fn detached_spans_under_unsampled_parents_get_their_own_context() {
     let _s = serial();
-    let exp = InMemoryExporter::new();
-    let guard = Tracer::builder()
-        .sampler(trace_core::ParentBased::new(AlwaysOff))
-        .simple_exporter(exp.clone())
-        .install_global();
+    let (exp, guard) = install_sampling(trace_core::ParentBased::new(AlwaysOff));
     let state = trace_core::TraceState::from_members(vec![("congo".into(), "t61rcWkgMzE".into())]);
     let remote = trace_core::SpanContext::new(
         trace_core::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
@@ -533,10 +526,7 @@ fn detached_spans_under_unsampled_parents_get_their_own_context() {
 #[test]
 fn invalid_parents_make_roots() {
     let _s = serial();
-    let exp = InMemoryExporter::new();
-    let guard = Tracer::builder()
-        .simple_exporter(exp.clone())
-        .install_global();
+    let (exp, guard) = install();
     {
         let _attached = Context::new()
             .with_remote_span_context(trace_core::SpanContext::empty())
