@@ -421,6 +421,17 @@ impl Local {
         self.stack.last_mut()?.slot.span_context()
     }
 
+    /// The parent a new span started here takes its ids from: the top entry's context when
+    /// it is valid (a recording span's always is; an attached context's may not be, and
+    /// then the new span is a root).
+    #[inline]
+    pub(crate) fn valid_parent(&mut self) -> Option<&SpanContext> {
+        match &mut self.stack.last_mut()?.slot {
+            Slot::Span(rec) => Some(&rec.f.ctx),
+            slot => slot.span_context_ref().filter(|p| p.is_valid()),
+        }
+    }
+
     /// What a sampler may know of the parent a new child span would have, without making
     /// or copying ids.
     #[inline]

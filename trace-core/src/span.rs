@@ -648,12 +648,10 @@ impl SpanBuilder {
                     }
                 }
                 // Dropped under a parent that is not sampled (the sampler's fixed answer):
-                // what `build` makes of it, without its general steps. (`Nothing` implies
-                // a valid parent; checked again all the same.)
+                // what `build` makes of it, without its general steps.
                 QuickStart::Nothing => {
-                    if let Some(parent) = context::with_local(context::Local::parent)
-                        .flatten()
-                        .filter(SpanContext::is_valid)
+                    if let Some(parent) =
+                        context::with_local(|l| l.valid_parent().cloned()).flatten()
                     {
                         return Span {
                             slot: RefCell::new(Some(non_recording(
@@ -986,12 +984,7 @@ fn sampled_record(
 ) -> Option<Box<SpanRecord>> {
     let mut rec = context::with_local_read(|l| {
         let mut rec = l.spare.pop().unwrap_or_else(|| SpanRecord::empty(tracer));
-        // A recording parent's ids are valid; an attached context's may not be.
-        let parent = l.stack.last_mut().and_then(|e| match &mut e.slot {
-            Slot::Span(rec) => Some(&rec.f.ctx),
-            slot => slot.span_context_ref().filter(|p| p.is_valid()),
-        });
-        rec.f.adopt(parent);
+        rec.f.adopt(l.valid_parent());
         rec
     })?;
     rec.tracer = tracer;
