@@ -505,38 +505,47 @@ fn load(threads: u64) {
     let wall = t.elapsed();
     let _ = trace_core::force_flush();
     let dropped = guard.dropped_spans();
-    let worker = worker_cpu_ns();
+    let (worker, switches) = worker_cpu_ns();
     drop(guard);
     let delivered = n * threads - dropped;
     #[allow(clippy::cast_precision_loss)]
-    let (per, worker_per) = (
+    let (per, worker_per, per_switch) = (
         wall.as_nanos() as f64 / delivered as f64,
         worker as f64 / delivered as f64,
+        delivered as f64 / switches.max(1) as f64,
     );
     println!(
-        "{threads} thread(s): {} spans in {wall:?}, {dropped} dropped, {per:.1} wall ns per delivered span, batch worker {worker_per:.1} CPU ns per delivered span",
+        "{threads} thread(s): {} spans in {wall:?}, {dropped} dropped, {per:.1} wall ns per delivered span, batch worker {worker_per:.1} CPU ns per delivered span, switched out {switches} times ({per_switch:.0} delivered spans per switch)",
         n * threads
     );
 }
 
 /// CPU time so far of the batch worker thread (`traced-batch`), from Linux's per-thread
-/// scheduler statistics; 0 where they cannot be read.
-fn worker_cpu_ns() -> u64 {
+/// scheduler statistics, and how many times it was switched out (it parked, or was
+/// preempted); zeros where they cannot be read.
+fn worker_cpu_ns() -> (u64, u64) {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0;
+        return (0, 0);
     };
     for task in tasks.flatten() {
         let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
         if comm.trim() == "traced-batch" {
             let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-            return stat
+            let ns = stat
                 .split_whitespace()
                 .next()
                 .and_then(|ns| ns.parse().ok())
                 .unwrap_or(0);
+            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+            let switches = status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches"))
+                .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
+                .sum();
+            return (ns, switches);
         }
     }
-    0
+    (0, 0)
 }
 
 /// What two attributes add to a sampled span (`-- attrs`): runs with and without them,
