@@ -6,6 +6,7 @@
 //! (median of several timed runs, ns per call, and the differences that BENCHMARKS.md
 //! reports). `cargo bench -p benches --bench macros -- summary` prints only the summary.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
@@ -97,6 +98,11 @@ async fn macro_async(x: u64, s: &str) -> u64 {
 #[traced(name = "parent", attrs(x))]
 async fn macro_async_parent(x: u64, s: &str) -> u64 {
     macro_async(x, s).await
+}
+
+/// The bare baseline of the pair below.
+async fn bare_async_parent(x: u64, s: &str) -> u64 {
+    bare_async(x, s).await
 }
 
 /// The peers on the same `async fn`, for the disabled rows: `tracing`'s `#[instrument]`
@@ -308,6 +314,23 @@ fn summary() {
         tracing - bare,
         fastrace - bare
     );
+    // A traced `async fn` awaiting a traced child, in each state (the span of the child
+    // under an unsampled parent is the case a sampled-out request runs through).
+    let mut line = format!(
+        "traced async fn awaiting a traced child: bare pair {:.2}",
+        time_ns(n, RUNS, run_async_nested_bare)
+    );
+    for state in State::ALL {
+        let n: u64 = match state {
+            State::Sampled => 300_000,
+            _ => 5_000_000,
+        };
+        let guard = state.install();
+        let ns = time_ns(n, RUNS, run_async_nested);
+        drop(guard);
+        let _ = write!(line, ", {} {ns:.2}", state.name());
+    }
+    println!("{line} (ns per call)");
 }
 
 // ------------------------------------------------------------ instruction counts
@@ -357,6 +380,11 @@ fn run_async_nested(i: u64) -> u64 {
 }
 
 #[inline(never)]
+fn run_async_nested_bare(i: u64) -> u64 {
+    ready(bare_async_parent(black_box(i), black_box("hello")))
+}
+
+#[inline(never)]
 fn run_async_ool_bare(i: u64) -> u64 {
     ready_out_of_line(bare_async(black_box(i), black_box("hello")))
 }
@@ -378,7 +406,7 @@ fn run_async_fastrace(i: u64) -> u64 {
 
 type Profiled = (&'static str, fn(u64) -> u64);
 
-const PROFILED: [Profiled; 12] = [
+const PROFILED: [Profiled; 13] = [
     ("sync-bare", run_sync_bare),
     ("sync-traced", run_sync_traced),
     ("result-bare", run_result_bare),
@@ -387,6 +415,7 @@ const PROFILED: [Profiled; 12] = [
     ("async-traced", run_async_traced),
     ("async-hand", run_async_hand),
     ("async-nested", run_async_nested),
+    ("async-nested-bare", run_async_nested_bare),
     ("async-ool-bare", run_async_ool_bare),
     ("async-ool-traced", run_async_ool_traced),
     // The peers: only the `disabled` state means anything for them (nothing of theirs is
