@@ -55,6 +55,17 @@ pub fn start(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> 
     })
 }
 
+/// The test an `async fn` makes at its first poll, instead of [`is_enabled`]: `true` when a
+/// tracer is installed and the span would not be dropped under a parent that is not sampled
+/// (the sampler's fixed answer). Such a span, like an entered one ([`start`]), is not made:
+/// the parent's context stays current and the body is awaited with nothing to enter per
+/// poll. (A function returning a future tests [`is_enabled`]: its future may be polled far
+/// from where it was made, so it keeps a context of its own.)
+#[inline]
+pub fn async_span_needed() -> bool {
+    crate::span::async_span_needed()
+}
+
 /// Starts a span without entering it (futures), after [`is_enabled`] returned `true`.
 /// `record` runs only when the span is sampled. The disabled branch of the expansion passes
 /// `None` to [`in_span`] instead, so no span is built or dropped.

@@ -930,6 +930,15 @@ fn start_recorded(
     }
 }
 
+/// `true` when a tracer is installed and a span started now on this thread (current parent,
+/// no extras) would not be dropped under a parent that is not sampled by the sampler's fixed
+/// answer ([`QuickStart::Nothing`]): one atomic load and, with a tracer, one thread-local
+/// load.
+#[inline]
+pub(crate) fn async_span_needed() -> bool {
+    tracer::global().is_some_and(|t| t.quick[context::top_state().index()] != QuickStart::Nothing)
+}
+
 /// What starting an entered span (current parent, no extras) takes, by the parent's state:
 /// the sampler's fixed decisions turned into actions when the tracer is installed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,8 @@
-//! `#[traced]` async fns in each state a span can be in between polls: not recording but
-//! with a context (a child of an unsampled remote parent), an unsampled root whose ids are
-//! made during a poll, and the size those states cost the future.
+//! `#[traced]` async fns and functions returning futures in each state a span can be in
+//! between polls: not recording but with a context (a future made under an unsampled remote
+//! parent), not made at all (an `async fn` under that parent, like a sync function), an
+//! unsampled root whose ids are made during a poll, and the size those states cost the
+//! future.
 //!
 //! One tracer (`AlwaysOff`) for the whole binary: the tests share it and run in any order.
 
@@ -63,39 +65,71 @@ async fn outer_then_inner() -> (Ids, [Ids; 3], Ids) {
     (before, inner, ids())
 }
 
-/// Under an unsampled remote parent, each span keeps its own (non-recording) context: the
-/// same on every poll, on whichever worker thread, a child of the remote trace, and left
-/// when the future yields or completes.
-#[test]
-fn unsampled_children_keep_their_context_on_every_poll() {
-    exporter();
+/// The same three polls in a future made by a (traced) function: the span starts when the
+/// function is called, and its future may be polled anywhere.
+#[traced]
+fn three_polls_later() -> impl std::future::Future<Output = [Ids; 3]> {
+    async move {
+        let first = ids();
+        tokio::task::yield_now().await;
+        let second = ids();
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        [first, second, ids()]
+    }
+}
+
+/// Runs `f`'s future in a task spawned under an attached unsampled remote parent (so its
+/// polls may run on any worker thread); returns what it saw and what the caller sees
+/// before and after.
+fn under_remote_parent<T: Send + 'static, F: std::future::Future<Output = T> + Send + 'static>(
+    f: fn() -> F,
+) -> (Ids, T, Ids) {
     let remote = remote_parent();
-    let (outside_before, (before, inner, after), outside_after) = runtime().block_on(async {
+    runtime().block_on(async {
         let _attached = Context::new()
             .with_remote_span_context(remote.clone())
             .attach();
         let outside_before = ids();
-        let seen = tokio::spawn(trace_core::Instrument::in_current_context(
-            outer_then_inner(),
-        ))
-        .await
-        .unwrap();
+        let seen = tokio::spawn(trace_core::Instrument::in_current_context(f()))
+            .await
+            .unwrap();
         (outside_before, seen, ids())
-    });
+    })
+}
+
+/// Under an unsampled remote parent an `async fn`'s span is dropped by the sampler's fixed
+/// answer and, like a sync function's, not made: the parent's context stays current on
+/// every poll, on whichever worker thread, through nested calls.
+#[test]
+fn unsampled_async_fns_leave_the_parent_current_on_every_poll() {
+    exporter();
+    let remote = remote_parent();
+    let remote_ids = (Some(remote.trace_id), Some(remote.span_id));
+    let (outside_before, (before, inner, after), outside_after) =
+        under_remote_parent(outer_then_inner);
+    assert_eq!(outside_before, remote_ids);
+    assert_eq!(outside_after, remote_ids, "the stack is back as it was");
+    assert_eq!(before, remote_ids);
+    assert_eq!(after, remote_ids);
+    assert_eq!(inner, [remote_ids; 3]);
+    assert!(exporter().is_empty(), "nothing is sampled");
+}
+
+/// A future made under an unsampled remote parent keeps its own (non-recording) context:
+/// the same on every poll, on whichever worker thread, a child of the remote trace, and
+/// left when the future yields or completes.
+#[test]
+fn unsampled_futures_keep_their_context_on_every_poll() {
+    exporter();
+    let remote = remote_parent();
+    let (outside_before, seen, outside_after) = under_remote_parent(three_polls_later);
     let remote_ids = (Some(remote.trace_id), Some(remote.span_id));
     assert_eq!(outside_before, remote_ids);
     assert_eq!(outside_after, remote_ids, "the stack is back as it was");
-    // The outer span: in the remote trace, with its own id, the same after the inner call.
-    assert_eq!(before.0, Some(remote.trace_id));
-    assert!(before.1.is_some());
-    assert_ne!(before.1, Some(remote.span_id));
-    assert_eq!(after, before);
-    // The inner span: same trace, its own id, on all three polls.
-    for seen in inner {
-        assert_eq!(seen.0, Some(remote.trace_id));
-        assert_eq!(seen, inner[0]);
-    }
-    assert_ne!(inner[0].1, before.1);
+    assert_eq!(seen[0].0, Some(remote.trace_id));
+    assert!(seen[0].1.is_some());
+    assert_ne!(seen[0].1, Some(remote.span_id));
+    assert_eq!(seen, [seen[0]; 3]);
     assert!(exporter().is_empty(), "nothing is sampled");
 }
 
@@ -117,8 +151,16 @@ async fn parks_forever() {
     std::future::pending::<()>().await;
 }
 
-/// A future dropped while it holds a non-recording context (or a lazy root) leaves the
-/// thread's stack as it was.
+#[traced]
+fn parks_forever_later() -> impl std::future::Future<Output = ()> {
+    async move {
+        let _ = ids();
+        std::future::pending::<()>().await;
+    }
+}
+
+/// A future dropped while it holds a non-recording context (or a lazy root, or nothing)
+/// leaves the thread's stack as it was.
 #[test]
 fn dropped_unsampled_futures_leave_the_stack_clean() {
     exporter();
@@ -129,6 +171,9 @@ fn dropped_unsampled_futures_leave_the_stack_clean() {
             .with_remote_span_context(remote.clone())
             .attach();
         let _ = tokio::time::timeout(Duration::from_millis(2), parks_forever()).await;
+        assert_eq!(ids(), (Some(remote.trace_id), Some(remote.span_id)));
+        // A future made under that parent holds a context of its own while it waits.
+        let _ = tokio::time::timeout(Duration::from_millis(2), parks_forever_later()).await;
         assert_eq!(ids(), (Some(remote.trace_id), Some(remote.span_id)));
     });
     assert_eq!(ids(), (None, None));

@@ -106,7 +106,10 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// An `async fn` keeps its signature; its body becomes a future run inside a detached span
-/// (`start_detached_with` + `Instrument::in_span`), entered on every poll.
+/// (`start_detached_with` + `Instrument::in_span`), started at the first poll and entered on
+/// every poll. Like a sync function's, a span the sampler drops under a parent that is not
+/// sampled is not made at all: the parent's context stays current, and the body is awaited
+/// with nothing to enter.
 ///
 /// With no tracer installed, an instrumented call first reads one atomic flag and then runs
 /// the original body: the recorder closure is never built, and an `async fn` body is polled

@@ -50,18 +50,19 @@ fn path_span(path: &syn::Path) -> Span {
         .map_or_else(Span::call_site, |s| s.ident.span())
 }
 
-/// `if is_enabled() { start(NAME, KIND, record) } else { None }` (or `start_detached`):
+/// `if is_enabled() { start(NAME, KIND, record) } else { None }` (or `start_detached`; an
+/// `async fn` tests `async_span_needed()`):
 /// non-generic runtime entry points, so each instrumented function costs the compiler one
 /// call, not a copy of the span builder.
-fn start(opts: &Options, detached: bool) -> TokenStream {
+fn start(opts: &Options, how: Start) -> TokenStream {
     let rt = &opts.runtime;
     let name = super::name_tokens(&opts.name);
     let variant = Ident::new(opts.kind.variant(), Span::call_site());
     let kind = quote!(#rt::__private::SpanKind::#variant);
-    let function = if detached {
-        quote!(start_detached)
-    } else {
-        quote!(start)
+    let (test, function) = match how {
+        Start::Entered => (quote!(is_enabled), quote!(start)),
+        Start::Detached => (quote!(is_enabled), quote!(start_detached)),
+        Start::AsyncFn => (quote!(async_span_needed), quote!(start_detached)),
     };
     let record = match captures(opts) {
         None => quote!(#rt::__private::None),
@@ -79,12 +80,23 @@ fn start(opts: &Options, detached: bool) -> TokenStream {
     // The recorder closure is built inside the branch: with no tracer, nothing but one
     // atomic load runs before the user's body.
     quote! {
-        if #rt::__private::is_enabled() {
+        if #rt::__private::#test() {
             #rt::__private::#function(#name, #kind, #record)
         } else {
             #rt::__private::None
         }
     }
+}
+
+/// Which runtime entry point starts the span.
+#[derive(Clone, Copy)]
+enum Start {
+    /// A sync function: started and entered.
+    Entered,
+    /// A function returning a future: started at the call, entered on each poll.
+    Detached,
+    /// An `async fn`: started at its first poll, inside the caller's context.
+    AsyncFn,
 }
 
 /// The statements recording `attrs(..)`; `None` when there are none. They run only inside
@@ -221,7 +233,7 @@ fn fake_return(ty: Option<&Type>) -> TokenStream {
 fn sync_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
     let rt = &opts.runtime;
     let guard = local("__traced_guard");
-    let start = start(opts, false);
+    let start = start(opts, Start::Entered);
     if !records_outcome(&sig.output, opts) {
         let stmts = &block.stmts;
         return quote! {
@@ -302,7 +314,7 @@ fn async_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
 /// captured plain arguments are moved into a block, borrowed there, and moved back out
 /// under their own names: the future keeps no second copy of them.
 fn start_async(sig: &Signature, opts: &Options, span: &Ident) -> TokenStream {
-    let start = start(opts, true);
+    let start = start(opts, Start::AsyncFn);
     let plain = ast::plain_arguments(sig);
     let mut moved: Vec<&Ident> = Vec::new();
     for capture in &opts.captures {
@@ -329,7 +341,7 @@ fn start_async(sig: &Signature, opts: &Options, span: &Ident) -> TokenStream {
 fn future_body(sig: &Signature, block: &Block, opts: &Options, tail: FutureTail) -> TokenStream {
     let rt = &opts.runtime;
     let span = local("__traced_span");
-    let start = start(opts, true);
+    let start = start(opts, Start::Detached);
     let output_ty = match &sig.output {
         ReturnType::Type(_, ty) => ast::future_output(ty).and_then(ast::annotation_type),
         ReturnType::Default => None,
