@@ -81,7 +81,10 @@ impl ParentState {
 /// A sampler whose answer depends only on the parent's state should also say so in
 /// [`fixed_decision`](Self::fixed_decision): the tracer then decides without generating ids
 /// or calling [`should_sample`](Self::should_sample), which is what makes an unsampled span
-/// cost a few nanoseconds.
+/// cost a few nanoseconds. A span so dropped under a parent that is not sampled is not made
+/// at all when it is entered (`start`, `#[traced]` functions, sync or `async fn`): the
+/// parent's context stays current inside it. A detached span (`start_detached`, a traced
+/// function returning a future) still gets a non-recording context of its own.
 pub trait Sampler: Send + Sync + 'static {
     /// The decision for a span about to start.
     fn should_sample(
