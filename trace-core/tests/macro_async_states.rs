@@ -48,14 +48,18 @@ fn ids() -> Ids {
     (current_trace_id(), current_span_id())
 }
 
-/// What the body sees on three polls (the first, after a yield, after a timer).
-#[traced]
-async fn three_polls() -> [Ids; 3] {
+/// What a body sees on three polls (the first, after a yield, after a timer).
+async fn polled_three_times() -> [Ids; 3] {
     let first = ids();
     tokio::task::yield_now().await;
     let second = ids();
     tokio::time::sleep(Duration::from_millis(2)).await;
     [first, second, ids()]
+}
+
+#[traced]
+async fn three_polls() -> [Ids; 3] {
+    polled_three_times().await
 }
 
 #[traced]
@@ -69,13 +73,7 @@ async fn outer_then_inner() -> (Ids, [Ids; 3], Ids) {
 /// function is called, and its future may be polled anywhere.
 #[traced]
 fn three_polls_later() -> impl std::future::Future<Output = [Ids; 3]> {
-    async move {
-        let first = ids();
-        tokio::task::yield_now().await;
-        let second = ids();
-        tokio::time::sleep(Duration::from_millis(2)).await;
-        [first, second, ids()]
-    }
+    polled_three_times()
 }
 
 /// Runs `f`'s future in a task spawned under an attached unsampled remote parent (so its
@@ -145,18 +143,19 @@ fn lazy_roots_keep_ids_made_during_a_poll() {
     assert!(exporter().is_empty(), "nothing is sampled");
 }
 
-#[traced]
-async fn parks_forever() {
+async fn park() {
     let _ = ids();
     std::future::pending::<()>().await;
 }
 
 #[traced]
+async fn parks_forever() {
+    park().await;
+}
+
+#[traced]
 fn parks_forever_later() -> impl std::future::Future<Output = ()> {
-    async move {
-        let _ = ids();
-        std::future::pending::<()>().await;
-    }
+    park()
 }
 
 /// A future dropped while it holds a non-recording context (or a lazy root, or nothing)

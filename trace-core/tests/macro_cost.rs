@@ -148,21 +148,22 @@ async fn yield_once() {
     .await;
 }
 
-#[traced(attrs(n))]
-async fn child(n: u64) -> Option<SpanId> {
+/// The span id seen after one yield.
+async fn span_id_after_a_yield(n: u64) -> Option<SpanId> {
     yield_once().await;
     let _ = n;
     current_span_id()
 }
 
+#[traced(attrs(n))]
+async fn child(n: u64) -> Option<SpanId> {
+    span_id_after_a_yield(n).await
+}
+
 /// The same child as a function returning a future: its span is made when it is called.
 #[traced(attrs(n))]
 fn child_later(n: u64) -> impl std::future::Future<Output = Option<SpanId>> {
-    async move {
-        yield_once().await;
-        let _ = n;
-        current_span_id()
-    }
+    span_id_after_a_yield(n)
 }
 
 #[traced]
