@@ -3,9 +3,9 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
-use crate::context::SpanContext;
 use crate::id::SpanId;
-use crate::span::{Event, Link, SpanKind, Status};
+use crate::model::{Event, Link, SpanKind, Status};
+use crate::span_context::SpanContext;
 use crate::value::{KeyValue, Value};
 
 /// A finished span, as exporters receive it.

@@ -10,8 +10,10 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use crate::context::{self, BoxedContext, Context, Slot};
+use crate::end;
+use crate::handles::Span;
+use crate::pipeline::SpanRecord;
 use crate::sampler::ParentState;
-use crate::span::{Span, SpanRecord};
 
 /// What a span is between two polls of its future.
 enum Held {
@@ -98,7 +100,7 @@ impl SpanState {
     #[inline]
     fn end(&mut self) {
         if let Held::Record(rec) = mem::replace(&mut *self.0, Held::Empty) {
-            rec.finish();
+            end::end_detached(rec);
         }
     }
 }

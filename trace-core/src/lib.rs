@@ -32,41 +32,62 @@
 //!
 //! When no tracer is installed, starting a span costs one atomic load and records nothing.
 
+// The modules, in layers: each imports only from the layers above it in this list (CI
+// checks it: `scripts/check_layers.py`). ARCHITECTURE.md walks the life of a span through them.
+//
+// 0. vocabulary: ids, values, limits, the clock, the span context, kinds/status/events/links,
+//    the panic hook, the error rules
+mod clock;
+mod errors;
+mod id;
+mod limits;
+mod model;
+mod panic;
+mod span_context;
+mod value;
+// 1. attributes, the exporter's view and contract, samplers
 mod attributes;
-mod context;
 mod data;
 mod export;
-mod id;
-mod instrument;
-mod limits;
-mod private;
-mod processor;
 mod sampler;
-mod span;
+// 2. the span record and its moves
+mod record;
+// 3. processors: where an ended record goes
+mod processor;
+// 4. the installed pipeline and its public face
+mod pipeline;
 mod tracer;
-mod value;
-
+// 5. what is current on a thread
+mod context;
+// 6. starting, ending and holding spans; futures
+mod end;
+mod handles;
+mod instrument;
+mod start;
+// 7. the public builder, what macro expansions call, propagation
+mod builder;
+mod private;
 pub mod propagation;
 
 pub use crate::attributes::{AttributeSink, SpanAttributes};
-pub use crate::context::{
-    current_span_id, current_trace_id, Context, ContextGuard, SpanContext, TraceFlags, TraceState,
-};
+pub use crate::builder::{span, with_span, SpanBuilder};
+pub use crate::context::{current_span_id, current_trace_id, Context, ContextGuard};
 pub use crate::data::{InstrumentationScope, Resource, SpanData};
+pub use crate::errors::error_type;
 pub use crate::export::{ExportError, SpanExporter};
+pub use crate::handles::{current_span, EnteredSpan, Span, SpanGuard, SpanRef};
 pub use crate::id::{SpanId, TraceId};
 pub use crate::instrument::{Instrument, Instrumented};
 pub use crate::limits::SpanLimits;
+pub use crate::model::{Event, Link, SpanKind, Status};
+pub use crate::pipeline::is_enabled;
 pub use crate::processor::BatchConfig;
 pub use crate::sampler::{
     AlwaysOff, AlwaysOn, ParentBased, ParentState, RateLimited, Sampler, SamplingDecision,
     TraceIdRatio,
 };
-pub use crate::span::{
-    current_span, span, with_span, EnteredSpan, Event, Link, Span, SpanBuilder, SpanGuard,
-    SpanKind, SpanRef, Status,
-};
-pub use crate::tracer::{force_flush, is_enabled, Tracer, TracerBuilder, TracerGuard};
+pub use crate::span_context::{SpanContext, TraceFlags, TraceState};
+pub use crate::tracer::{force_flush, Tracer, TracerBuilder, TracerGuard};
 pub use crate::value::{Array, KeyValue, StringValue, ToValue, Value};
 
 #[cfg(feature = "macros")]

@@ -27,8 +27,10 @@ pub use core::stringify;
 pub use std::boxed::Box;
 
 pub use crate::attributes::{AttributeSink, SpanAttributes};
+pub use crate::builder::{span, SpanBuilder};
+pub use crate::handles::{current_span, Span, SpanGuard, SpanRef};
 pub use crate::instrument::{Instrument, Instrumented, SpanState};
-pub use crate::span::{current_span, span, Span, SpanBuilder, SpanGuard, SpanKind, SpanRef};
+pub use crate::model::SpanKind;
 pub use crate::value::{KeyValue, StringValue, ToValue, Value};
 
 /// The attribute recorder of an expansion: a `dyn` closure, so the runtime's generic
@@ -40,7 +42,7 @@ pub type Record<'a> = &'a mut dyn FnMut(&mut AttributeSink<'_>);
 /// atomic load and a branch.
 #[inline]
 pub fn is_enabled() -> bool {
-    crate::tracer::is_enabled()
+    crate::pipeline::is_enabled()
 }
 
 /// Starts and enters a span (sync functions), after [`is_enabled`] returned `true`. `record`
@@ -63,7 +65,7 @@ pub fn start(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> 
 /// from where it was made, so it keeps a context of its own.)
 #[inline]
 pub fn async_span_needed() -> bool {
-    crate::span::async_span_needed()
+    crate::start::async_span_needed()
 }
 
 /// Starts a span without entering it (futures), after [`is_enabled`] returned `true`.
@@ -213,15 +215,7 @@ impl<T: VariantName + ?Sized> VariantName for &T {
     }
 }
 
-/// The `error.type` of an error of type `E`: its type name, or `_OTHER` for trait objects.
-fn error_type<E: ?Sized>() -> &'static str {
-    let name = core::any::type_name::<E>();
-    if name.contains("dyn ") {
-        "_OTHER"
-    } else {
-        name
-    }
-}
+use crate::errors::error_type;
 
 /// A span the expansion records the outcome on: the guard of a sync fn, or the current span
 /// inside an instrumented future.
@@ -236,19 +230,7 @@ macro_rules! target {
         impl Target for $ty {
             #[inline]
             fn __traced_error(&self, description: &dyn Display, error_type: &str, event: bool) {
-                if !self.is_recording() {
-                    return;
-                }
-                self.record_error_parts(description, error_type);
-                if event {
-                    self.add_event(
-                        "exception",
-                        vec![
-                            KeyValue::new("exception.type", error_type.to_owned()),
-                            KeyValue::new("exception.message", description.to_string()),
-                        ],
-                    );
-                }
+                self.record_failure(description, error_type, event);
             }
             #[inline]
             fn __traced_set<V: ToValue + ?Sized>(&self, key: &'static str, value: &V) {

@@ -3,9 +3,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use crate::context::SpanContext;
 use crate::id::TraceId;
-use crate::span::SpanKind;
+use crate::model::SpanKind;
+use crate::span_context::SpanContext;
 use crate::value::KeyValue;
 
 /// What a sampler decided.
@@ -368,11 +368,36 @@ impl RateLimited {
     }
 }
 
+/// What starting an entered span (current parent, no extras) takes, by the parent's state:
+/// the sampler's fixed decisions turned into actions when the tracer is installed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum QuickStart {
+    /// Dropped under a parent that is not sampled: nothing to push, the parent stays current.
+    Nothing,
+    /// A dropped root: entered lazily (ids only if asked for).
+    LazyRoot,
+    /// Sampled.
+    Sampled,
+    /// Ask the sampler (or a dropped child of a sampled parent, which needs its own id).
+    General,
+}
+
+impl QuickStart {
+    pub(crate) fn table(fixed: [Option<SamplingDecision>; 5]) -> [QuickStart; 5] {
+        ParentState::ALL.map(|state| match fixed[state.index()] {
+            Some(SamplingDecision::Drop) if state.is_not_sampled_parent() => QuickStart::Nothing,
+            Some(SamplingDecision::Drop) if state == ParentState::None => QuickStart::LazyRoot,
+            Some(SamplingDecision::RecordAndSample) => QuickStart::Sampled,
+            _ => QuickStart::General,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::{TraceFlags, TraceState};
     use crate::id::SpanId;
+    use crate::span_context::{TraceFlags, TraceState};
 
     fn decide(s: &dyn Sampler, parent: Option<&SpanContext>) -> SamplingDecision {
         s.should_sample(parent, TraceId::random(), "n", SpanKind::Internal, &[])
@@ -523,5 +548,33 @@ mod tests {
             .filter(|_| decide(&s, None) == SamplingDecision::RecordAndSample)
             .count();
         assert!(n >= 10, "{n}");
+    }
+
+    /// The entered-span actions follow the sampler's fixed decisions.
+    #[test]
+    fn quick_start_tables_follow_the_fixed_decisions() {
+        use crate::sampler::QuickStart::{General, LazyRoot, Nothing, Sampled};
+        use crate::sampler::{
+            AlwaysOff, AlwaysOn, ParentBased, ParentState, Sampler, TraceIdRatio,
+        };
+        let table = |s: &dyn Sampler| {
+            crate::sampler::QuickStart::table(ParentState::ALL.map(|p| s.fixed_decision(p)))
+        };
+        // Order: none, local sampled, local not sampled, remote sampled, remote not sampled.
+        assert_eq!(
+            table(&ParentBased::new(AlwaysOff)),
+            [LazyRoot, Sampled, Nothing, Sampled, Nothing]
+        );
+        // A dropped child of a sampled parent needs its own span id: the general path.
+        assert_eq!(
+            table(&AlwaysOff),
+            [LazyRoot, General, Nothing, General, Nothing]
+        );
+        assert_eq!(table(&AlwaysOn), [Sampled; 5]);
+        assert_eq!(
+            table(&ParentBased::new(TraceIdRatio::new(0.5))),
+            [General, Sampled, Nothing, Sampled, Nothing]
+        );
+        assert_eq!(table(&TraceIdRatio::new(0.5)), [General; 5]);
     }
 }

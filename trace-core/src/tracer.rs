@@ -1,141 +1,17 @@
-//! The tracer: configuration, the global installation, flush and shutdown.
+//! The public face of the pipeline: configure and install a tracer ([`Tracer::builder`]),
+//! flush it, shut it down ([`TracerGuard`]).
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
 
-use crate::context::Local;
+use crate::clock::Epoch;
 use crate::data::{InstrumentationScope, Resource};
 use crate::export::{ExportError, SpanExporter};
 use crate::limits::SpanLimits;
+use crate::pipeline::{self, TracerInner};
 use crate::processor::{BatchConfig, Processor};
-use crate::sampler::{AlwaysOn, ParentBased, ParentState, Sampler, SamplingDecision};
-use crate::span::{Finished, QuickStart};
+use crate::sampler::{AlwaysOn, ParentBased, Sampler};
 use crate::value::KeyValue;
-
-/// Everything a span needs from its tracer. Installed tracers are leaked (a few hundred
-/// bytes each) so that spans can hold a `&'static` to the tracer that started them, with no
-/// reference counting on the hot path.
-pub(crate) struct TracerInner {
-    pub(crate) sampler: Box<dyn Sampler>,
-    /// The sampler's fixed decisions, by [`ParentState::index`] (asked once at install).
-    pub(crate) fixed: [Option<SamplingDecision>; 5],
-    /// The same, as what an entered span with a literal name does (see `QuickStart`).
-    pub(crate) quick: [QuickStart; 5],
-    pub(crate) limits: SpanLimits,
-    pub(crate) epoch: Epoch,
-    pub(crate) processor: Processor,
-    pub(crate) resource: Resource,
-    pub(crate) scope: InstrumentationScope,
-    pub(crate) generation: u64,
-    dropped: AtomicU64,
-    shut_down: AtomicBool,
-}
-
-/// The span clock (the CPU's time-stamp counter where there is one) and the wall-clock
-/// time it is anchored to, taken when the tracer is installed.
-#[derive(Clone, Debug)]
-pub(crate) struct Epoch {
-    pub(crate) clock: quanta::Clock,
-    anchor_system: SystemTime,
-    anchor_raw: u64,
-}
-
-impl Epoch {
-    pub(crate) fn new() -> Self {
-        let clock = quanta::Clock::new();
-        let anchor_raw = clock.raw();
-        Epoch {
-            clock,
-            anchor_system: SystemTime::now(),
-            anchor_raw,
-        }
-    }
-
-    /// An epoch on quanta's mock clock (no CPU clock read: usable under Miri).
-    #[cfg(test)]
-    pub(crate) fn mock() -> Self {
-        let (clock, _) = quanta::Clock::mock();
-        Epoch {
-            clock,
-            anchor_system: SystemTime::UNIX_EPOCH,
-            anchor_raw: 0,
-        }
-    }
-
-    /// Converts a raw clock reading to wall-clock time, against the anchor.
-    pub(crate) fn to_system_time(&self, raw: u64) -> SystemTime {
-        if raw >= self.anchor_raw {
-            self.anchor_system
-                + Duration::from_nanos(self.clock.delta_as_nanos(self.anchor_raw, raw))
-        } else {
-            self.anchor_system
-                - Duration::from_nanos(self.clock.delta_as_nanos(raw, self.anchor_raw))
-        }
-    }
-}
-
-impl TracerInner {
-    /// Hands an ended span to the processor (taking the thread's state where it needs it).
-    pub(crate) fn on_end(&'static self, finished: Finished) {
-        if self.shut_down.load(Ordering::Relaxed) || !self.processor.on_end(self, finished) {
-            self.count_dropped(1);
-        }
-    }
-
-    /// Queues the ended span `finished` from the thread whose state is `l`, taking it out
-    /// of the record; `false` (record untouched) when the processor must run outside that
-    /// borrow because it calls the exporter.
-    #[inline]
-    pub(crate) fn queue_local(&'static self, l: &mut Local, finished: &mut Finished) -> bool {
-        if self.shut_down.load(Ordering::Relaxed) {
-            self.count_dropped(1);
-            drop(finished.take());
-            return true;
-        }
-        match &self.processor {
-            Processor::Discard => {
-                drop(finished.take());
-                true
-            }
-            Processor::Batch(b) => {
-                if !b.push(l, self, finished) {
-                    self.count_dropped(1);
-                }
-                true
-            }
-            Processor::Simple(_) => false,
-        }
-    }
-
-    pub(crate) fn count_dropped(&self, n: u64) {
-        self.dropped.fetch_add(n, Ordering::Relaxed);
-    }
-}
-
-static GLOBAL: AtomicPtr<TracerInner> = AtomicPtr::new(std::ptr::null_mut());
-static GENERATION: AtomicU64 = AtomicU64::new(1);
-
-/// The installed tracer, if any: one atomic load, the whole cost of a disabled span.
-#[inline]
-pub(crate) fn global() -> Option<&'static TracerInner> {
-    let p = GLOBAL.load(Ordering::Acquire);
-    if p.is_null() {
-        None
-    } else {
-        // SAFETY: GLOBAL only ever holds null or a pointer from `Box::leak` in
-        // `install_global`, which is never freed, so it is valid for 'static.
-        #[allow(unsafe_code)]
-        Some(unsafe { &*p })
-    }
-}
-
-/// `true` when a tracer is installed (spans may be recorded).
-#[inline]
-pub fn is_enabled() -> bool {
-    !GLOBAL.load(Ordering::Relaxed).is_null()
-}
 
 /// A handle to an installed tracer.
 #[derive(Clone, Copy)]
@@ -173,7 +49,7 @@ impl Tracer {
 
     /// The installed tracer.
     pub fn global() -> Option<Tracer> {
-        global().map(|inner| Tracer { inner })
+        pipeline::global().map(|inner| Tracer { inner })
     }
 
     /// The resource spans are reported with.
@@ -183,7 +59,7 @@ impl Tracer {
 
     /// Spans dropped so far: queue full, or ended after shutdown.
     pub fn dropped_spans(&self) -> u64 {
-        self.inner.dropped.load(Ordering::Relaxed)
+        self.inner.dropped_spans()
     }
 
     /// Spans the exporter failed to deliver so far.
@@ -336,22 +212,15 @@ impl TracerBuilder {
                 Processor::simple(e)
             }
         };
-        let fixed = ParentState::ALL.map(|state| self.sampler.fixed_decision(state));
-        let inner: &'static TracerInner = Box::leak(Box::new(TracerInner {
-            sampler: self.sampler,
-            fixed,
-            quick: QuickStart::table(fixed),
-            limits: self.limits,
+        let inner = TracerInner::new(
+            self.sampler,
+            self.limits,
             epoch,
             processor,
             resource,
-            scope: self.scope,
-            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
-            dropped: AtomicU64::new(0),
-            shut_down: AtomicBool::new(false),
-        }));
-        crate::span::install_panic_hook();
-        GLOBAL.store(std::ptr::from_ref(inner).cast_mut(), Ordering::Release);
+            self.scope,
+        )
+        .install();
         TracerGuard {
             tracer: Tracer { inner },
             done: false,
@@ -402,15 +271,9 @@ impl TracerGuard {
             return Ok(());
         }
         let inner = self.tracer.inner;
-        let ptr = std::ptr::from_ref(inner).cast_mut();
-        let _ = GLOBAL.compare_exchange(
-            ptr,
-            std::ptr::null_mut(),
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        );
+        inner.uninstall();
         let result = inner.processor.shutdown();
-        inner.shut_down.store(true, Ordering::Relaxed);
+        inner.mark_shut_down();
         result
     }
 }

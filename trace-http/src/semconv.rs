@@ -85,7 +85,8 @@ pub(crate) fn version_attribute<B>(builder: SpanBuilder, req: &Request<B>) -> Sp
 
 /// Records the outcome of a call on the current span: `http.response.status_code`, and
 /// status `Error` (with `error.type` = the status code) for 5xx on a server span and for
-/// 4xx or 5xx on a client span; `error.type` = the error's type name when the call failed.
+/// 4xx or 5xx on a client span; `error.type` = [`trace_core::error_type`] of the error when
+/// the call failed.
 pub(crate) fn record_outcome<B, E: std::fmt::Display>(
     kind: SpanKind,
     result: &Result<Response<B>, E>,
@@ -101,7 +102,7 @@ pub(crate) fn record_outcome<B, E: std::fmt::Display>(
                 span.record_error_parts("", &code.to_string());
             }
         }
-        Err(error) => span.record_error_parts(error, std::any::type_name::<E>()),
+        Err(error) => span.record_error_parts(error, trace_core::error_type::<E>()),
     }
 }
 

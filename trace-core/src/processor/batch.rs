@@ -14,12 +14,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
-use crate::context::{self, Local};
+use std::mem::ManuallyDrop;
+
+use crate::clock::Epoch;
 use crate::data::{InstrumentationScope, SpanData};
 use crate::export::{ExportError, SpanExporter};
-use crate::span::Finished;
-use crate::tracer::{Epoch, TracerInner};
-use std::mem::ManuallyDrop;
+use crate::record::Finished;
 
 /// Batch processor settings; the defaults are the OpenTelemetry specification's.
 ///
@@ -188,23 +188,19 @@ impl BatchProcessor {
         }
     }
 
-    /// Queues an ended span from this thread; `false` when it had to be dropped.
-    pub(crate) fn on_end(&self, tracer: &'static TracerInner, mut finished: Finished) -> bool {
-        context::with_local(|l| self.push(l, tracer, &mut finished)).unwrap_or(false)
-    }
-
-    /// Queues an ended span into this thread's ring (wait-free); `false` when the ring is
-    /// full and the span is dropped.
+    /// Queues an ended span into the ring of the thread whose producer slot is `producer`
+    /// (registering one on the thread's first span of tracer `generation`), wait-free;
+    /// `false` when the ring is full and the span is dropped.
     #[inline]
     pub(crate) fn push(
         &self,
-        l: &mut Local,
-        tracer: &'static TracerInner,
+        producer: &mut Option<ProducerSlot>,
+        generation: u64,
         finished: &mut Finished,
     ) -> bool {
-        let slot = match &mut l.producer {
-            Some(p) if p.generation == tracer.generation => p,
-            other => other.insert(self.register(tracer.generation)),
+        let slot = match producer {
+            Some(p) if p.generation == generation => p,
+            other => other.insert(self.register(generation)),
         };
         // Written straight into the ring's slot: the record is copied once.
         let Ok(mut chunk) = slot.producer.write_chunk_uninit(1) else {
@@ -400,11 +396,11 @@ impl Worker {
         // vectors' capacity stays for the next batch.
         for d in &mut self.batch[..self.len] {
             d.name = std::borrow::Cow::Borrowed("");
-            d.span_context.trace_state = crate::context::TraceState::default();
+            d.span_context.trace_state = crate::span_context::TraceState::default();
             d.attributes.clear();
             d.events.clear();
             d.links.clear();
-            d.status = crate::span::Status::Unset;
+            d.status = crate::model::Status::Unset;
         }
         self.len = 0;
         result
@@ -431,11 +427,12 @@ mod tests {
     use std::mem::MaybeUninit;
 
     use super::{Queued, Ring};
-    use crate::context::{SpanContext, TraceFlags, TraceState};
+    use crate::clock::Epoch;
     use crate::data::InstrumentationScope;
     use crate::id::{SpanId, TraceId};
-    use crate::span::{Finished, SpanKind, Status};
-    use crate::tracer::Epoch;
+    use crate::model::{SpanKind, Status};
+    use crate::record::Finished;
+    use crate::span_context::{SpanContext, TraceFlags, TraceState};
     use crate::value::KeyValue;
 
     fn record(ts: &TraceState, attributes: usize) -> Finished {

@@ -1,4 +1,6 @@
-//! Span processors: what happens to a span when it ends.
+//! Span processors: where an ended span goes (queued for the batch worker, exported on the
+//! spot, or discarded). They know neither the tracer nor the thread-local state: the
+//! pipeline hands them the span and the thread's producer slot.
 
 mod batch;
 mod simple;
@@ -6,10 +8,10 @@ mod simple;
 pub use batch::BatchConfig;
 pub(crate) use batch::ProducerSlot;
 
+use crate::clock::Epoch;
 use crate::data::InstrumentationScope;
 use crate::export::{ExportError, SpanExporter};
-use crate::span::Finished;
-use crate::tracer::{Epoch, TracerInner};
+use crate::record::Finished;
 
 #[allow(clippy::large_enum_variant)] // one per tracer
 pub(crate) enum Processor {
@@ -33,12 +35,20 @@ impl Processor {
         Processor::Simple(simple::SimpleProcessor::new(exporter))
     }
 
-    /// Takes an ended span; `false` when it had to be dropped.
-    pub(crate) fn on_end(&self, tracer: &'static TracerInner, finished: Finished) -> bool {
+    /// Takes an ended span that did not go through a thread's producer slot; `false` when
+    /// it had to be dropped. The batch processor only takes spans through a producer slot
+    /// (`BatchProcessor::push`): here, the thread's state was out of reach (the thread is
+    /// exiting), so the span is dropped.
+    pub(crate) fn on_end(
+        &self,
+        finished: Finished,
+        epoch: &Epoch,
+        scope: &InstrumentationScope,
+    ) -> bool {
         match self {
             Processor::Discard => true,
-            Processor::Batch(b) => b.on_end(tracer, finished),
-            Processor::Simple(s) => s.on_end(tracer, finished),
+            Processor::Batch(_) => false,
+            Processor::Simple(s) => s.on_end(finished, epoch, scope),
         }
     }
 

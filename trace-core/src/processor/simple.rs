@@ -4,9 +4,10 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use crate::clock::Epoch;
+use crate::data::InstrumentationScope;
 use crate::export::{ExportError, SpanExporter};
-use crate::span::Finished;
-use crate::tracer::TracerInner;
+use crate::record::Finished;
 
 thread_local! {
     /// Set while this thread runs the exporter: spans the exporter itself makes are dropped
@@ -45,12 +46,17 @@ impl SimpleProcessor {
         }
     }
 
-    pub(crate) fn on_end(&self, tracer: &TracerInner, finished: Finished) -> bool {
+    pub(crate) fn on_end(
+        &self,
+        finished: Finished,
+        epoch: &Epoch,
+        scope: &InstrumentationScope,
+    ) -> bool {
         let busy = IN_EXPORT.try_with(Cell::get).unwrap_or(true);
         if self.shut_down.load(Ordering::Relaxed) || busy {
             return false;
         }
-        let data = finished.into_data(&tracer.epoch, &tracer.scope);
+        let data = finished.into_data(epoch, scope);
         let _exporting = Exporting::enter();
         let result = self.with_exporter(|e| e.export(std::slice::from_ref(&data)));
         if result.is_err() {
