@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::percent::percent_decode_lossy;
 use super::traceparent::trim_ows;
 
 /// Most entries a [`Baggage`] holds (the specification's limit that every platform must
@@ -371,14 +372,21 @@ fn parse_member(member: &str) -> Option<BaggageEntry> {
         }
         properties.push(BaggageProperty {
             key: key.to_owned(),
-            value: value.map(decode),
+            value: value.map(decode_value),
         });
     }
     Some(BaggageEntry {
         key: key.to_owned(),
-        value: decode(value),
+        value: decode_value(value),
         properties,
     })
+}
+
+/// Values and property values are percent-decoded with the W3C Baggage receiver's policy: an
+/// invalid escape is kept as it is and bytes that are not UTF-8 become U+FFFD (the member is
+/// not dropped for either).
+fn decode_value(value: &str) -> String {
+    percent_decode_lossy(value).into_owned()
 }
 
 /// RFC 7230 `token`: one or more `tchar`.
@@ -442,38 +450,6 @@ fn encode_into(s: &str, out: &mut String) {
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 0x0f)]));
         }
-    }
-}
-
-/// Percent-decodes `s`; a `%` not followed by two hex digits stays as it is, and bytes that
-/// are not UTF-8 become U+FFFD.
-fn decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2])) {
-                out.push((h << 4) | l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-const fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
     }
 }
 

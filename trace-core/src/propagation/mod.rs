@@ -52,6 +52,7 @@ use crate::{Context, SpanContext, TraceState};
 mod baggage;
 #[cfg(feature = "http")]
 mod header_map;
+mod percent;
 mod propagators;
 mod traceparent;
 mod tracestate;
@@ -59,6 +60,7 @@ mod tracestate;
 pub use baggage::{
     Baggage, BaggageEntry, BaggageError, BaggageProperty, MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ENTRIES,
 };
+pub use percent::{percent_decode, percent_decode_lossy, InvalidPercentEncoding};
 pub use propagators::{propagators, set_propagators, Propagators, PropagatorsError};
 pub use traceparent::{format_traceparent, parse_traceparent};
 pub use tracestate::TraceStateError;

@@ -1,6 +1,6 @@
 //! The `traceparent` header (W3C Trace Context level 2): parsing and formatting.
 
-use crate::id::{hex_digit, write_hex};
+use crate::id::{lower_hex_byte, write_hex};
 use crate::{SpanContext, SpanId, TraceFlags, TraceId};
 
 /// Length of a version `00` header, and the minimum length of any later version.
@@ -39,7 +39,7 @@ pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     if v.len() < LEN_V00 {
         return None;
     }
-    let version = hex_byte(v[0], v[1])?;
+    let version = lower_hex_byte(v[0], v[1])?;
     if version == 0xff || v[2] != b'-' {
         return None;
     }
@@ -57,7 +57,7 @@ pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     // range that would cut a multi-byte character.
     let trace_id = TraceId::from_hex(value.get(3..35)?)?;
     let span_id = SpanId::from_hex(value.get(36..52)?)?;
-    let flags = hex_byte(v[53], v[54])?;
+    let flags = lower_hex_byte(v[53], v[54])?;
     if !trace_id.is_valid() || !span_id.is_valid() {
         return None;
     }
@@ -101,10 +101,6 @@ pub fn format_traceparent(span_context: &SpanContext) -> Option<String> {
 /// Trims the HTTP optional whitespace (spaces and horizontal tabs) around a value.
 pub(crate) fn trim_ows(s: &str) -> &str {
     s.trim_matches([' ', '\t'])
-}
-
-fn hex_byte(hi: u8, lo: u8) -> Option<u8> {
-    Some((hex_digit(hi)? << 4) | hex_digit(lo)?)
 }
 
 #[cfg(test)]
