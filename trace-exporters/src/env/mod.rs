@@ -5,6 +5,10 @@
 
 mod build;
 mod read;
+mod unknown;
+
+use std::collections::BTreeSet;
+use std::sync::{Mutex, PoisonError};
 
 use trace_core::{TracerBuilder, TracerGuard};
 
@@ -32,9 +36,9 @@ use crate::config_error::ConfigError;
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` | `gzip`, `none` (`none`) |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE` | a PEM file of trusted roots for `https://` (the bundled web roots); `tls` feature |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`, `_CLIENT_KEY` | PEM files for mutual TLS, set together; `tls` feature |
-/// | `OTEL_BSP_SCHEDULE_DELAY` | milliseconds between exports (`5000`) |
+/// | `OTEL_BSP_SCHEDULE_DELAY` | milliseconds between exports, at least 10 (`5000`) |
 /// | `OTEL_BSP_EXPORT_TIMEOUT` | milliseconds an export (and shutdown) may take (`30000`) |
-/// | `OTEL_BSP_MAX_QUEUE_SIZE` | spans queued before new ones are dropped (`2048`) |
+/// | `OTEL_BSP_MAX_QUEUE_SIZE` | spans queued per producing thread before new ones are dropped, at most 65536 (`2048`) |
 /// | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | spans per export, at most the queue size (`512`) |
 /// | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` (or `OTEL_ATTRIBUTE_COUNT_LIMIT`) | attributes per span (`128`) |
 /// | `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT` | events, links per span (`128`) |
@@ -46,7 +50,11 @@ use crate::config_error::ConfigError;
 ///
 /// The `TRACES_` variant of a variable wins over the general one. Empty
 /// values count as unset; names of samplers, exporters, protocols and
-/// compressions are case-insensitive.
+/// compressions are case-insensitive. With `OTEL_SDK_DISABLED=true` no other
+/// variable is read (none can fail) and no exporter or worker thread is started.
+/// An `OTEL_*` variable that is not in this table (nor one of the specification's
+/// variables for other signals) is named once on stderr with the nearest name in
+/// the table, as a likely misspelling; it is not an error.
 ///
 /// # Errors
 ///
@@ -66,7 +74,7 @@ use crate::config_error::ConfigError;
 /// }
 /// ```
 pub fn init_from_env() -> Result<TracerGuard, ConfigError> {
-    let config = EnvConfig::read(&process_env())?;
+    let config = read_process_env()?;
     let propagators = config.propagators;
     let builder = config.builder()?;
     if let Some(p) = propagators {
@@ -92,7 +100,21 @@ pub fn init_from_env() -> Result<TracerGuard, ConfigError> {
 /// # Ok::<(), trace_exporters::ConfigError>(())
 /// ```
 pub fn builder_from_env() -> Result<TracerBuilder, ConfigError> {
-    EnvConfig::read(&process_env())?.builder()
+    read_process_env()?.builder()
+}
+
+/// Reads the process environment and names each unknown `OTEL_*` variable on stderr, once
+/// per process.
+fn read_process_env() -> Result<EnvConfig, ConfigError> {
+    static NAMED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let config = EnvConfig::read(&process_env())?;
+    let mut named = NAMED.lock().unwrap_or_else(PoisonError::into_inner);
+    for unknown in &config.unknown {
+        if named.insert(unknown.name.clone()) {
+            eprintln!("{unknown}");
+        }
+    }
+    Ok(config)
 }
 
 /// The variables [`read`] looks at, from the process environment: those named

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use trace_core::propagation::{percent_decode, InvalidPercentEncoding, Propagators};
 
+use super::unknown::{unknown_variables, UnknownVar};
 use crate::config_error::{ConfigError, EnvVar, EnvVar as V};
 use crate::otlp::endpoint::{default_traces_endpoint, traces_url_from_base, validate_url};
 use crate::otlp::{Compression, Protocol, DEFAULT_TIMEOUT};
@@ -106,10 +107,22 @@ pub(crate) struct EnvConfig {
     pub(crate) limits: LimitSettings,
     /// `OTEL_PROPAGATORS`, when set.
     pub(crate) propagators: Option<Propagators>,
+    /// `OTEL_*` names that are not read (misspellings), to be named on stderr.
+    pub(crate) unknown: Vec<UnknownVar>,
 }
 
-/// The largest `OTEL_BSP_MAX_QUEUE_SIZE` accepted (spans per producing thread).
-const MAX_QUEUE_SIZE: usize = 1 << 24;
+/// The largest `OTEL_BSP_MAX_QUEUE_SIZE` accepted: 65,536 spans (32 times the default).
+///
+/// The queue is a ring per producing thread, reserved when the thread ends its first span
+/// (about 370 bytes a span, see `BatchConfig::max_queue_size`): 65,536 is about 24 MiB per
+/// producing thread, already 1.5 GiB for 64 producers. A larger ring would only hold more
+/// spans during an outage; 1 << 20 would reserve ~390 MiB per thread and 1 << 24 (the old
+/// limit) ~6 GiB, enough to take a container down for one misplaced digit.
+pub(crate) const MAX_QUEUE_SIZE: usize = 1 << 16;
+/// The shortest `OTEL_BSP_SCHEDULE_DELAY` accepted. The batch worker wakes once per delay
+/// even when idle: 0 made it spin (7 % of a core doing nothing); 10 ms is at most 100
+/// idle wake-ups a second.
+pub(crate) const MIN_SCHEDULE_DELAY_MS: u32 = 10;
 /// The default `TRACED_EXPORTER_FILE_PATH`.
 pub(crate) const DEFAULT_FILE_PATH: &str = "traces.jsonl";
 /// The default `OTEL_TRACES_SAMPLER_ARG` of `ratelimited` (spans per second).
@@ -445,7 +458,19 @@ impl OtlpSettings {
 impl BatchSettings {
     fn from_vars(vars: &Vars<'_>) -> Result<Self, ConfigError> {
         let batch = BatchSettings {
-            schedule_delay: vars.millis(V::BspScheduleDelay)?,
+            schedule_delay: match vars.millis(V::BspScheduleDelay)? {
+                Some(d) if d < Duration::from_millis(MIN_SCHEDULE_DELAY_MS.into()) => {
+                    return Err(ConfigError::for_setting(
+                        V::BspScheduleDelay,
+                        d.as_millis().to_string(),
+                        format!(
+                            "a whole number of milliseconds from {MIN_SCHEDULE_DELAY_MS} \
+                             (an idle batch worker wakes once per delay) to 4294967295"
+                        ),
+                    ))
+                }
+                other => other,
+            },
             export_timeout: vars.millis(V::BspExportTimeout)?,
             max_queue_size: match vars.positive(V::BspMaxQueueSize)? {
                 // Each producing thread's queue is allocated up front.
@@ -453,7 +478,10 @@ impl BatchSettings {
                     return Err(ConfigError::for_setting(
                         V::BspMaxQueueSize,
                         n.to_string(),
-                        format!("a whole number from 1 to {MAX_QUEUE_SIZE}"),
+                        format!(
+                            "a whole number from 1 to {MAX_QUEUE_SIZE} (spans per producing \
+                             thread, each thread's queue is reserved up front)"
+                        ),
                     ))
                 }
                 other => other,
@@ -496,9 +524,20 @@ impl LimitSettings {
 
 impl EnvConfig {
     /// Reads every variable of `map` (a missing, empty or blank value is unset).
+    ///
+    /// `OTEL_SDK_DISABLED=true` reads nothing else: the SDK is off, so no other value can
+    /// be wrong (the configuration is the defaults, with no exporter).
     pub(crate) fn read(map: &EnvMap) -> Result<Self, ConfigError> {
         let vars = Vars { map };
-        let disabled = vars.bool(V::SdkDisabled)?;
+        let unknown = unknown_variables(map.keys().map(String::as_str));
+        if vars.bool(V::SdkDisabled)? {
+            let mut off = Self::read(&EnvMap::new())?;
+            off.disabled = true;
+            off.exporters.clear();
+            off.unknown = unknown;
+            return Ok(off);
+        }
+        let disabled = false;
 
         let mut resource = match vars.get(V::ResourceAttributes) {
             Some(v) => parse_key_values(V::ResourceAttributes, &v)?,
@@ -565,6 +604,7 @@ impl EnvConfig {
             batch,
             limits,
             propagators,
+            unknown,
         })
     }
 }
@@ -650,6 +690,47 @@ mod tests {
             e.to_string(),
             "invalid value \"yes\" for OTEL_SDK_DISABLED: expected true or false"
         );
+    }
+
+    #[test]
+    fn sdk_disabled_reads_nothing_else() {
+        // On main, any other bad value failed the whole setup even with the SDK off.
+        let c = ok(&[
+            ("OTEL_SDK_DISABLED", "true"),
+            ("OTEL_TRACES_SAMPLER", "sometimes"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:99999"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "0"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "k=%zz"),
+            ("OTEL_PROPAGATORS", "xray"),
+        ]);
+        assert!(c.disabled);
+        assert!(c.exporters.is_empty());
+        assert_eq!(c.propagators, None);
+        // Its own value is still checked.
+        assert_eq!(
+            err(&[
+                ("OTEL_SDK_DISABLED", "yes"),
+                ("OTEL_TRACES_SAMPLER", "sometimes")
+            ])
+            .variable(),
+            "OTEL_SDK_DISABLED"
+        );
+    }
+
+    #[test]
+    fn unknown_variables_are_collected_with_the_nearest_name() {
+        let c = ok(&[
+            ("OTEL_EXPORTER_OTLP_ENDPIONT", "http://x:4318"),
+            ("OTEL_SERVICE_NAME", "svc"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+        ]);
+        assert_eq!(c.unknown.len(), 1);
+        assert_eq!(c.unknown[0].name, "OTEL_EXPORTER_OTLP_ENDPIONT");
+        assert_eq!(c.unknown[0].nearest, Some(V::OtlpEndpoint));
+        // Not an error, and the misspelled value is not used.
+        assert_eq!(c.otlp.endpoint, "http://localhost:4318/v1/traces");
+        let c = ok(&[("OTEL_SDK_DISABLED", "true"), ("OTEL_TRACES_SAMPLR", "x")]);
+        assert_eq!(c.unknown[0].nearest, Some(V::TracesSampler));
     }
 
     #[test]
@@ -1005,7 +1086,8 @@ mod tests {
         assert!(e.expected().contains("2048"));
         let e = err(&[("OTEL_BSP_MAX_QUEUE_SIZE", "1000000000000")]);
         assert_eq!(e.variable(), "OTEL_BSP_MAX_QUEUE_SIZE");
-        assert!(e.expected().contains("16777216"));
+        // The maximum was 16777216 (1 << 24); it is now 65536 (see MAX_QUEUE_SIZE).
+        assert!(e.expected().contains(&MAX_QUEUE_SIZE.to_string()));
         for name in ["OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] {
             assert_eq!(err(&[(name, "0")]).variable(), name);
             assert_eq!(err(&[(name, "many")]).variable(), name);
@@ -1014,6 +1096,39 @@ mod tests {
             let e = err(&[(name, "5s")]);
             assert_eq!((e.variable(), e.expected()), (name, MILLIS));
         }
+    }
+
+    #[test]
+    fn queue_size_has_a_documented_maximum() {
+        // 16,777,216 was accepted (about 6 GB reserved per producing thread).
+        for bad in ["16777216", "65537", "1048576"] {
+            let e = err(&[("OTEL_BSP_MAX_QUEUE_SIZE", bad)]);
+            assert_eq!((e.variable(), e.value()), ("OTEL_BSP_MAX_QUEUE_SIZE", bad));
+            assert!(e.expected().contains("65536"), "{e}");
+        }
+        assert_eq!(
+            ok(&[("OTEL_BSP_MAX_QUEUE_SIZE", "65536")])
+                .batch
+                .max_queue_size,
+            Some(65536)
+        );
+    }
+
+    #[test]
+    fn schedule_delay_zero_is_refused() {
+        // 0 made an idle worker spin (7 % of a core); below 10 ms is refused, clearly.
+        for bad in ["0", "9"] {
+            let e = err(&[("OTEL_BSP_SCHEDULE_DELAY", bad)]);
+            assert_eq!((e.variable(), e.value()), ("OTEL_BSP_SCHEDULE_DELAY", bad));
+            assert!(e.expected().contains("from 10"), "{e}");
+            assert!(e.expected().contains("idle"), "{e}");
+        }
+        assert_eq!(
+            ok(&[("OTEL_BSP_SCHEDULE_DELAY", "10")])
+                .batch
+                .schedule_delay,
+            Some(Duration::from_millis(10))
+        );
     }
 
     #[test]
