@@ -324,6 +324,35 @@ mod tests {
     }
 
     #[test]
+    fn multi_megabyte_carrier_values_are_bounded() {
+        // Each value is 4 MiB; the parsers read a bounded prefix (or nothing) of each.
+        let mb = 4 << 20;
+        let members = (0..mb / 16).fold(String::with_capacity(mb), |mut s, i| {
+            std::fmt::Write::write_fmt(&mut s, format_args!("k{i:07}=v,")).unwrap();
+            s
+        });
+        let cx = extract_context(&map(&[
+            ("traceparent", TP),
+            ("tracestate", &"a=b,".repeat(mb / 4)),
+            ("baggage", &members),
+        ]));
+        let remote = cx.span_context().expect("the traceparent is kept");
+        assert_eq!(
+            remote.trace_id.to_string(),
+            "12345678901234567890123456789012"
+        );
+        // The tracestate is longer than any valid one: dropped whole.
+        assert!(remote.trace_state.is_empty());
+        // The baggage keeps its first 64 members.
+        let baggage = cx.baggage().expect("baggage");
+        assert_eq!(baggage.len(), MAX_BAGGAGE_ENTRIES);
+        assert_eq!(baggage.get("k0000000"), Some("v"));
+        // A traceparent padded to 4 MiB is refused.
+        let padded = format!("{TP}{}", " ".repeat(mb));
+        assert!(extract(&map(&[("traceparent", &padded)])).is_none());
+    }
+
+    #[test]
     fn repeated_traceparent_is_invalid() {
         let m = map(&[("traceparent", TP), ("TraceParent", TP)]);
         assert!(extract(&m).is_none());

@@ -6,6 +6,11 @@ use crate::{SpanContext, SpanId, TraceFlags, TraceId};
 /// Length of a version `00` header, and the minimum length of any later version.
 const LEN_V00: usize = 55;
 
+/// Longest value looked at, spaces included: a version `00` header is 55 characters; a later
+/// version may append fields, and 512 leaves them room. Anything longer is refused without
+/// being read, so a hostile multi-megabyte value costs no more than a valid one.
+pub(crate) const MAX_TRACEPARENT_LEN: usize = 512;
+
 /// Flag bits this implementation knows (sampled, random). The others are reserved and, as
 /// the specification says, set to zero.
 const KNOWN_FLAGS: u8 = 0x03;
@@ -19,7 +24,8 @@ const KNOWN_FLAGS: u8 = 0x03;
 ///   characters, the version-00 fields in place, then either the end or a `-`);
 /// - ids are lowercase hex of exact length and not all zeros;
 /// - any flags byte is accepted; the sampled and random bits are kept, reserved bits are
-///   zeroed.
+///   zeroed;
+/// - a value longer than 512 bytes (surrounding whitespace included) is refused unread.
 ///
 /// Returns `None` for anything else: the caller then starts a new trace.
 ///
@@ -34,6 +40,9 @@ const KNOWN_FLAGS: u8 = 0x03;
 /// assert!(parse_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").is_none());
 /// ```
 pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
+    if value.len() > MAX_TRACEPARENT_LEN {
+        return None;
+    }
     let value = trim_ows(value);
     let v = value.as_bytes();
     if v.len() < LEN_V00 {
@@ -241,5 +250,22 @@ mod tests {
             format!("00-{TRACE}-{SPAN}-03")
         );
         assert_eq!(format_traceparent(&SpanContext::empty()), None);
+    }
+
+    #[test]
+    fn long_values_are_refused_unread() {
+        let v00 = format!("00-{TRACE}-{SPAN}-01");
+        // Padding up to the bound is still trimmed; past it the value is refused.
+        let padded = format!("{}{v00}", " ".repeat(MAX_TRACEPARENT_LEN - v00.len()));
+        assert!(ok(&padded));
+        assert!(!ok(&format!(" {padded}")));
+        // A later version may carry more fields, within the bound.
+        let later = format!("01-{TRACE}-{SPAN}-01-{}", "x".repeat(200));
+        assert!(ok(&later));
+        // Multi-megabyte values: refused (spaces around a valid header, or extra fields).
+        let mb = 4 << 20;
+        assert!(!ok(&format!("{}{v00}", " ".repeat(mb))));
+        assert!(!ok(&format!("{v00}{}", "\t".repeat(mb))));
+        assert!(!ok(&format!("01-{TRACE}-{SPAN}-01-{}", "x".repeat(mb))));
     }
 }
