@@ -64,7 +64,7 @@ macro_rules! id_impl {
                 }
                 let mut out = [0u8; $len];
                 for (i, pair) in bytes.chunks_exact(2).enumerate() {
-                    out[i] = (hex_digit(pair[0])? << 4) | hex_digit(pair[1])?;
+                    out[i] = lower_hex_byte(pair[0], pair[1])?;
                 }
                 Some($ty(out))
             }
@@ -125,12 +125,32 @@ impl SpanId {
     }
 }
 
-/// One lowercase hex digit (W3C Trace Context allows no other).
+/// The value of one hex digit, either case (`0-9`, `a-f`, `A-F`): the one hex-digit rule
+/// of the project. Percent-decoding uses it as is; W3C Trace Context narrows it to lowercase
+/// ([`lower_hex_byte`]).
 pub(crate) const fn hex_digit(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
+    }
+}
+
+/// The byte written by two hex digits, either case (`%XX` escapes).
+pub(crate) const fn hex_byte(hi: u8, lo: u8) -> Option<u8> {
+    match (hex_digit(hi), hex_digit(lo)) {
+        (Some(h), Some(l)) => Some((h << 4) | l),
+        _ => None,
+    }
+}
+
+/// The byte written by two lowercase hex digits (W3C Trace Context allows no other case).
+pub(crate) const fn lower_hex_byte(hi: u8, lo: u8) -> Option<u8> {
+    if hi.is_ascii_uppercase() || lo.is_ascii_uppercase() {
+        None
+    } else {
+        hex_byte(hi, lo)
     }
 }
 
@@ -229,6 +249,29 @@ mod tests {
         assert!(SpanId::from_hex("b7ad6b716920333g").is_none());
         assert!(SpanId::from_hex("").is_none());
         assert!(!SpanId::from_hex("0000000000000000").unwrap().is_valid());
+    }
+
+    #[test]
+    fn one_hex_digit_rule_two_cases() {
+        for (c, v) in [
+            (b'0', 0),
+            (b'9', 9),
+            (b'a', 10),
+            (b'f', 15),
+            (b'A', 10),
+            (b'F', 15),
+        ] {
+            assert_eq!(hex_digit(c), Some(v));
+        }
+        for c in [b'g', b'G', b'/', b':', b'@', b'`', b' ', b'%', 0xff] {
+            assert_eq!(hex_digit(c), None);
+        }
+        assert_eq!(hex_byte(b'e', b'9'), Some(0xe9));
+        assert_eq!(hex_byte(b'E', b'9'), Some(0xe9));
+        assert_eq!(hex_byte(b'z', b'9'), None);
+        assert_eq!(lower_hex_byte(b'e', b'9'), Some(0xe9));
+        assert_eq!(lower_hex_byte(b'E', b'9'), None);
+        assert_eq!(lower_hex_byte(b'e', b'F'), None);
     }
 
     #[test]

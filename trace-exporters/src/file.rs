@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use trace_core::{ExportError, Resource, SpanData, SpanExporter};
 
-use crate::json::LineEncoder;
+use crate::json_lines::LineEncoder;
 
 /// Buffered bytes that trigger a write.
 const BUFFER_LIMIT: usize = 64 * 1024;

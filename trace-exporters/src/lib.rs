@@ -27,17 +27,19 @@
 //! guard.shutdown().unwrap(); // flushes: the tree is printed
 //! ```
 
+mod config_error;
 mod env;
 mod file;
 mod in_memory;
-mod json;
+mod json_lines;
 mod multi;
 mod noop;
 mod otlp;
 mod stdout;
 mod writer;
 
-pub use crate::env::{builder_from_env, init_from_env, ConfigError};
+pub use crate::config_error::{BuilderOption, ConfigError, EnvVar, Setting};
+pub use crate::env::{builder_from_env, init_from_env};
 pub use crate::file::FileExporter;
 pub use crate::in_memory::InMemoryExporter;
 pub use crate::multi::MultiExporter;

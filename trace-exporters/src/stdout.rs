@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use trace_core::{ExportError, Resource, SpanData, SpanExporter, SpanId, Status, TraceId};
 
-use crate::json::LineEncoder;
+use crate::json_lines::LineEncoder;
 
 /// Most spans buffered while waiting for their trace's root; beyond it, the oldest trace
 /// is printed as it stands.

@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 
 use trace_core::{ExportError, Resource, SpanData, SpanExporter};
 
-use crate::json::LineEncoder;
+use crate::json_lines::LineEncoder;
 
 /// Writes each span as one line of OTLP/JSON to a writer (a socket, a pipe,
 /// a buffer in a test).

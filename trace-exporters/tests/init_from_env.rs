@@ -57,6 +57,20 @@ fn attributes(kvs: &[PKeyValue]) -> HashMap<String, String> {
         .collect()
 }
 
+/// Threads of this process named `traced-batch` (Linux; 0 elsewhere).
+fn batch_workers() -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .is_ok_and(|name| name.trim() == "traced-batch")
+        })
+        .count()
+}
+
 #[test]
 #[allow(clippy::too_many_lines, reason = "one test: the environment is global")]
 fn init_from_env_honours_the_variables() {
@@ -197,6 +211,22 @@ fn init_from_env_honours_the_variables() {
     guard.shutdown().expect("shutdown");
     std::thread::sleep(Duration::from_millis(50));
     assert!(server.requests().is_empty());
+
+    // --- OTEL_SDK_DISABLED=true is a no-op install: other bad values cannot fail it, and
+    // no worker thread starts (on main the bad sampler failed the setup).
+    let workers_before = batch_workers();
+    set_env(&[
+        ("OTEL_SDK_DISABLED", "true"),
+        ("OTEL_TRACES_SAMPLER", "sometimes"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:99999"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "0"),
+    ]);
+    let guard = init_from_env().expect("disabled: nothing else is read");
+    assert!(batch_workers() <= workers_before, "a worker thread started");
+    let span = trace_core::span("disabled").start();
+    assert!(!span.is_recording());
+    drop(span);
+    guard.shutdown().expect("shutdown");
 
     // --- A bad value is an error naming the variable; nothing is installed.
     set_env(&[("OTEL_TRACES_SAMPLER", "sometimes")]);

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::percent::percent_decode_lossy;
 use super::traceparent::trim_ows;
 
 /// Most entries a [`Baggage`] holds (the specification's limit that every platform must
@@ -10,6 +11,13 @@ pub const MAX_BAGGAGE_ENTRIES: usize = 64;
 /// Longest `baggage` header a [`Baggage`] produces, in bytes (also the specification's
 /// limit).
 pub const MAX_BAGGAGE_BYTES: usize = 8192;
+
+/// Most bytes of `baggage` fields read (joining commas included), whatever their length:
+/// twice the specification's 8192, so members after one too large to keep may still be
+/// kept, as before. Members past it are dropped unread, which the specification allows ("if
+/// either limit would be exceeded, platforms MAY drop list-members until both limits are
+/// met"); a member cut by the bound is dropped whole, never cut.
+pub(crate) const MAX_BAGGAGE_READ: usize = 2 * MAX_BAGGAGE_BYTES;
 
 /// W3C Baggage: an ordered set of key-value entries with optional properties, carried in
 /// [`Context`](crate::Context) and propagated in the `baggage` header.
@@ -178,6 +186,8 @@ impl Baggage {
     /// are percent-decoded (invalid UTF-8 becomes U+FFFD, as the specification says),
     /// members that break the grammar are dropped one by one, a repeated key keeps the last
     /// value, and whole members beyond 64 entries or 8192 bytes are dropped, never cut.
+    /// Only the first 16,384 bytes are read (whole members only): parsing takes bounded time
+    /// whatever the input.
     ///
     /// # Examples
     /// ```
@@ -193,17 +203,26 @@ impl Baggage {
     /// Parses several `baggage` header fields as their combination in order.
     pub(crate) fn from_fields<'a>(fields: impl IntoIterator<Item = &'a str>) -> Baggage {
         let mut baggage = Baggage::new();
-        for raw in fields.into_iter().flat_map(|f| f.split(',')) {
-            let member = trim_ows(raw);
-            // A member longer than the whole limit can never be kept: skip it before
-            // decoding anything (bounded work and memory for hostile input).
-            if member.is_empty() || member.len() > MAX_BAGGAGE_BYTES {
-                continue;
+        let mut budget = MAX_BAGGAGE_READ;
+        for field in fields {
+            let (field, cut) = whole_members_within(field, budget);
+            for raw in field.split(',') {
+                let member = trim_ows(raw);
+                // A member longer than the whole limit can never be kept: skip it before
+                // decoding anything (bounded work and memory for hostile input).
+                if member.is_empty() || member.len() > MAX_BAGGAGE_BYTES {
+                    continue;
+                }
+                if let Some(entry) = parse_member(member) {
+                    // Over-limit members are dropped whole; later, smaller ones may still fit.
+                    let _ = baggage.put(entry);
+                }
             }
-            if let Some(entry) = parse_member(member) {
-                // Over-limit members are dropped whole; later, smaller ones may still fit.
-                let _ = baggage.put(entry);
+            if cut {
+                break;
             }
+            // The comma joining this field to the next counts too.
+            budget = budget.saturating_sub(field.len() + 1);
         }
         baggage
     }
@@ -350,6 +369,22 @@ impl<'a> IntoIterator for &'a Baggage {
     }
 }
 
+/// `field` when it fits in `budget` bytes; else its members that end within the first
+/// `budget` bytes, and `true` (reading stops there).
+fn whole_members_within(field: &str, budget: usize) -> (&str, bool) {
+    let b = field.as_bytes();
+    if b.len() <= budget {
+        return (field, false);
+    }
+    // Cut at a comma (ASCII, so a char boundary): the member it ends is whole.
+    let end = if b[budget] == b',' {
+        budget
+    } else {
+        b[..budget].iter().rposition(|&c| c == b',').unwrap_or(0)
+    };
+    (&field[..end], true)
+}
+
 /// `list-member = key OWS "=" OWS value *( OWS ";" OWS property )`.
 fn parse_member(member: &str) -> Option<BaggageEntry> {
     let mut parts = member.split(';');
@@ -371,14 +406,21 @@ fn parse_member(member: &str) -> Option<BaggageEntry> {
         }
         properties.push(BaggageProperty {
             key: key.to_owned(),
-            value: value.map(decode),
+            value: value.map(decode_value),
         });
     }
     Some(BaggageEntry {
         key: key.to_owned(),
-        value: decode(value),
+        value: decode_value(value),
         properties,
     })
+}
+
+/// Values and property values are percent-decoded with the W3C Baggage receiver's policy: an
+/// invalid escape is kept as it is and bytes that are not UTF-8 become U+FFFD (the member is
+/// not dropped for either).
+fn decode_value(value: &str) -> String {
+    percent_decode_lossy(value).into_owned()
 }
 
 /// RFC 7230 `token`: one or more `tchar`.
@@ -442,38 +484,6 @@ fn encode_into(s: &str, out: &mut String) {
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 0x0f)]));
         }
-    }
-}
-
-/// Percent-decodes `s`; a `%` not followed by two hex digits stays as it is, and bytes that
-/// are not UTF-8 become U+FFFD.
-fn decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2])) {
-                out.push((h << 4) | l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-const fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
     }
 }
 
@@ -575,6 +585,49 @@ mod tests {
         assert_eq!(b.insert("e", &big), Err(BaggageError::TooLarge));
         // A single member over the limit is ignored without decoding it.
         assert!(Baggage::from_header(&format!("k={}", "y".repeat(9000))).is_empty());
+    }
+
+    #[test]
+    fn reading_stops_at_a_bound_and_never_cuts_a_member() {
+        // 4 MiB of small members: the first 64 are kept, the rest is not read.
+        let mb = 4 << 20;
+        let huge = "k=v,".repeat(mb / 4);
+        let b = Baggage::from_header(&huge);
+        assert_eq!((b.len(), b.get("k")), (1, Some("v")));
+        let distinct = (0..mb / 16).fold(String::with_capacity(mb), |mut s, i| {
+            std::fmt::Write::write_fmt(&mut s, format_args!("k{i:07}=v,")).unwrap();
+            s
+        });
+        let b = Baggage::from_header(&distinct);
+        assert_eq!(b.len(), MAX_BAGGAGE_ENTRIES);
+        assert_eq!(b.get("k0000063"), Some("v"));
+        // One 4 MiB member, 4 MiB of separators, 4 MiB of spaces: nothing to keep.
+        for junk in [
+            format!("k={}", "x".repeat(mb)),
+            ",".repeat(mb),
+            " ".repeat(mb),
+        ] {
+            assert!(Baggage::from_header(&junk).is_empty());
+        }
+        // A member crossing the bound is dropped whole, not cut.
+        let pad = |n: usize| "p".repeat(MAX_BAGGAGE_READ - n);
+        // `a=1` ends 3 bytes before the bound, `b=2` crosses it.
+        let b = Baggage::from_header(&format!("{},a=1,b=2", pad(6)));
+        assert_eq!((b.get("a"), b.get("b")), (Some("1"), None));
+        // `a=12` crosses the bound by 2 bytes.
+        let b = Baggage::from_header(&format!("{},a=12", pad(3)));
+        assert_eq!(b.get("a"), None);
+        // `a=1` ends exactly at the bound (a comma or the end after it).
+        for tail in ["", ",z=9"] {
+            let b = Baggage::from_header(&format!("{},a=1{tail}", pad(4)));
+            assert_eq!((b.get("a"), b.get("z")), (Some("1"), None), "{tail:?}");
+        }
+        // The bound covers all fields together.
+        let half = "h".repeat(MAX_BAGGAGE_READ / 2);
+        let b = Baggage::from_fields([half.as_str(), half.as_str(), "late=1"]);
+        assert_eq!(b.get("late"), None);
+        let b = Baggage::from_fields(["a=1", "b=2"]);
+        assert_eq!(b.to_header(), "a=1,b=2");
     }
 
     #[test]

@@ -52,6 +52,7 @@ use crate::{Context, SpanContext, TraceState};
 mod baggage;
 #[cfg(feature = "http")]
 mod header_map;
+mod percent;
 mod propagators;
 mod traceparent;
 mod tracestate;
@@ -59,6 +60,7 @@ mod tracestate;
 pub use baggage::{
     Baggage, BaggageEntry, BaggageError, BaggageProperty, MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ENTRIES,
 };
+pub use percent::{percent_decode, percent_decode_lossy, InvalidPercentEncoding};
 pub use propagators::{propagators, set_propagators, Propagators, PropagatorsError};
 pub use traceparent::{format_traceparent, parse_traceparent};
 pub use tracestate::TraceStateError;
@@ -319,6 +321,35 @@ mod tests {
         }
         assert!(extract(&map(&[("trace-parent", TP)])).is_none());
         assert!(extract(&map(&[("trace.parent", TP)])).is_none());
+    }
+
+    #[test]
+    fn multi_megabyte_carrier_values_are_bounded() {
+        // Each value is 4 MiB; the parsers read a bounded prefix (or nothing) of each.
+        let mb = 4 << 20;
+        let members = (0..mb / 16).fold(String::with_capacity(mb), |mut s, i| {
+            std::fmt::Write::write_fmt(&mut s, format_args!("k{i:07}=v,")).unwrap();
+            s
+        });
+        let cx = extract_context(&map(&[
+            ("traceparent", TP),
+            ("tracestate", &"a=b,".repeat(mb / 4)),
+            ("baggage", &members),
+        ]));
+        let remote = cx.span_context().expect("the traceparent is kept");
+        assert_eq!(
+            remote.trace_id.to_string(),
+            "12345678901234567890123456789012"
+        );
+        // The tracestate is longer than any valid one: dropped whole.
+        assert!(remote.trace_state.is_empty());
+        // The baggage keeps its first 64 members.
+        let baggage = cx.baggage().expect("baggage");
+        assert_eq!(baggage.len(), MAX_BAGGAGE_ENTRIES);
+        assert_eq!(baggage.get("k0000000"), Some("v"));
+        // A traceparent padded to 4 MiB is refused.
+        let padded = format!("{TP}{}", " ".repeat(mb));
+        assert!(extract(&map(&[("traceparent", &padded)])).is_none());
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! The `traceparent` header (W3C Trace Context level 2): parsing and formatting.
 
-use crate::id::{hex_digit, write_hex};
+use crate::id::{lower_hex_byte, write_hex};
 use crate::{SpanContext, SpanId, TraceFlags, TraceId};
 
 /// Length of a version `00` header, and the minimum length of any later version.
 const LEN_V00: usize = 55;
+
+/// Longest value looked at, spaces included: a version `00` header is 55 characters; a later
+/// version may append fields, and 512 leaves them room. Anything longer is refused without
+/// being read, so a hostile multi-megabyte value costs no more than a valid one.
+pub(crate) const MAX_TRACEPARENT_LEN: usize = 512;
 
 /// Flag bits this implementation knows (sampled, random). The others are reserved and, as
 /// the specification says, set to zero.
@@ -19,7 +24,8 @@ const KNOWN_FLAGS: u8 = 0x03;
 ///   characters, the version-00 fields in place, then either the end or a `-`);
 /// - ids are lowercase hex of exact length and not all zeros;
 /// - any flags byte is accepted; the sampled and random bits are kept, reserved bits are
-///   zeroed.
+///   zeroed;
+/// - a value longer than 512 bytes (surrounding whitespace included) is refused unread.
 ///
 /// Returns `None` for anything else: the caller then starts a new trace.
 ///
@@ -34,12 +40,15 @@ const KNOWN_FLAGS: u8 = 0x03;
 /// assert!(parse_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").is_none());
 /// ```
 pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
+    if value.len() > MAX_TRACEPARENT_LEN {
+        return None;
+    }
     let value = trim_ows(value);
     let v = value.as_bytes();
     if v.len() < LEN_V00 {
         return None;
     }
-    let version = hex_byte(v[0], v[1])?;
+    let version = lower_hex_byte(v[0], v[1])?;
     if version == 0xff || v[2] != b'-' {
         return None;
     }
@@ -57,7 +66,7 @@ pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     // range that would cut a multi-byte character.
     let trace_id = TraceId::from_hex(value.get(3..35)?)?;
     let span_id = SpanId::from_hex(value.get(36..52)?)?;
-    let flags = hex_byte(v[53], v[54])?;
+    let flags = lower_hex_byte(v[53], v[54])?;
     if !trace_id.is_valid() || !span_id.is_valid() {
         return None;
     }
@@ -101,10 +110,6 @@ pub fn format_traceparent(span_context: &SpanContext) -> Option<String> {
 /// Trims the HTTP optional whitespace (spaces and horizontal tabs) around a value.
 pub(crate) fn trim_ows(s: &str) -> &str {
     s.trim_matches([' ', '\t'])
-}
-
-fn hex_byte(hi: u8, lo: u8) -> Option<u8> {
-    Some((hex_digit(hi)? << 4) | hex_digit(lo)?)
 }
 
 #[cfg(test)]
@@ -245,5 +250,22 @@ mod tests {
             format!("00-{TRACE}-{SPAN}-03")
         );
         assert_eq!(format_traceparent(&SpanContext::empty()), None);
+    }
+
+    #[test]
+    fn long_values_are_refused_unread() {
+        let v00 = format!("00-{TRACE}-{SPAN}-01");
+        // Padding up to the bound is still trimmed; past it the value is refused.
+        let padded = format!("{}{v00}", " ".repeat(MAX_TRACEPARENT_LEN - v00.len()));
+        assert!(ok(&padded));
+        assert!(!ok(&format!(" {padded}")));
+        // A later version may carry more fields, within the bound.
+        let later = format!("01-{TRACE}-{SPAN}-01-{}", "x".repeat(200));
+        assert!(ok(&later));
+        // Multi-megabyte values: refused (spaces around a valid header, or extra fields).
+        let mb = 4 << 20;
+        assert!(!ok(&format!("{}{v00}", " ".repeat(mb))));
+        assert!(!ok(&format!("{v00}{}", "\t".repeat(mb))));
+        assert!(!ok(&format!("01-{TRACE}-{SPAN}-01-{}", "x".repeat(mb))));
     }
 }

@@ -11,6 +11,12 @@ pub(crate) const MAX_MEMBERS: usize = 32;
 /// Longest key (simple key or whole multi-tenant key) and longest value.
 const MAX_KEY_LEN: usize = 256;
 const MAX_VALUE_LEN: usize = 256;
+/// Longest `tracestate` read (all fields and their joining commas): twice the longest list of
+/// valid members (32 of `key=value` at 256 + 1 + 256 bytes), which leaves as many bytes for
+/// separators, spaces and empty members as for the members. A longer header cannot be a
+/// list of at most 32 members written by the participants, only padding or more members, so
+/// it is dropped whole, as one with a 33rd member is, without being read.
+pub(crate) const MAX_HEADER_LEN: usize = 2 * MAX_MEMBERS * (MAX_KEY_LEN + 1 + MAX_VALUE_LEN);
 /// Longest tenant id and system id of a multi-tenant key (`tenant@system`).
 const MAX_TENANT_LEN: usize = 241;
 const MAX_SYSTEM_LEN: usize = 14;
@@ -34,6 +40,9 @@ pub enum TraceStateError {
     DuplicateKey(String),
     /// More than 32 list members.
     TooManyMembers,
+    /// A header longer than any list of 32 valid members could be (32,832 bytes); it is
+    /// not read.
+    TooLong,
 }
 
 impl fmt::Display for TraceStateError {
@@ -45,6 +54,9 @@ impl fmt::Display for TraceStateError {
             TraceStateError::DuplicateKey(k) => write!(f, "duplicate tracestate key {k:?}"),
             TraceStateError::TooManyMembers => {
                 write!(f, "tracestate has more than {MAX_MEMBERS} members")
+            }
+            TraceStateError::TooLong => {
+                write!(f, "tracestate is longer than {MAX_HEADER_LEN} bytes")
             }
         }
     }
@@ -60,6 +72,8 @@ impl TraceState {
     /// around members are ignored. The whole header is rejected when a member is invalid,
     /// a key repeats, or there are more than 32 members: the specification lets a vendor
     /// drop the header, and keeping part of it would forward a state no participant wrote.
+    /// A header longer than 32,832 bytes is rejected the same way before anything is read,
+    /// so parsing takes bounded time whatever the input.
     ///
     /// # Errors
     /// [`TraceStateError`] naming the first problem.
@@ -81,6 +95,11 @@ impl TraceState {
     pub(crate) fn from_fields<'a>(
         fields: impl IntoIterator<Item = &'a str>,
     ) -> Result<TraceState, TraceStateError> {
+        let fields: Vec<&str> = fields.into_iter().collect();
+        let len = fields.iter().map(|f| f.len()).sum::<usize>() + fields.len().saturating_sub(1);
+        if len > MAX_HEADER_LEN {
+            return Err(TraceStateError::TooLong);
+        }
         let mut members: Vec<(String, String)> = Vec::new();
         for raw in fields.into_iter().flat_map(|f| f.split(',')) {
             let member = trim_ows(raw);
@@ -358,6 +377,38 @@ mod tests {
         // Empty members do not count.
         let with_empties = format!("{},,,", members[..32].join(", ,"));
         assert_eq!(parse(&with_empties).unwrap().members().len(), 32);
+    }
+
+    #[test]
+    fn header_length_is_bounded() {
+        // The longest valid list: 32 members of 256 + 1 + 256 bytes.
+        let longest: Vec<String> = (0..32)
+            .map(|i| format!("{:a<256}={:v<256}", format!("k{i:02}"), ""))
+            .collect();
+        let header = longest.join(" , ");
+        assert!(header.len() <= MAX_HEADER_LEN);
+        assert_eq!(parse(&header).unwrap().members().len(), 32);
+        // Over the bound, whatever it holds: dropped whole, unread.
+        let mb = 4 << 20;
+        for huge in [
+            ",".repeat(mb),
+            " ".repeat(mb),
+            "a=b,".repeat(mb / 4),
+            format!("a={}", "x".repeat(mb)),
+            format!("foo=1{}", ", ".repeat(MAX_HEADER_LEN)),
+        ] {
+            assert_eq!(parse(&huge), Err(TraceStateError::TooLong));
+        }
+        // The bound counts every field and the commas joining them.
+        let half = "x".repeat(MAX_HEADER_LEN / 2);
+        assert_eq!(
+            TraceState::from_fields([half.as_str(), half.as_str()]),
+            Err(TraceStateError::TooLong)
+        );
+        assert_eq!(
+            TraceState::from_fields([" ", ""]).map(|t| t.members().len()),
+            Ok(0)
+        );
     }
 
     #[test]

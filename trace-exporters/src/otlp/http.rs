@@ -4,12 +4,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use trace_core::ExportError;
-use ureq::http::{HeaderName, HeaderValue, Uri};
+use ureq::http::{HeaderName, HeaderValue};
 
+use super::endpoint::{require_tls_for_https, validate_url};
 use super::proto::PartialSuccess;
 use super::retry::{self, Jitter, RetryConfig};
-use super::{json, proto, Compression, Protocol, ShutdownSignal, TlsSettings};
-use crate::env::ConfigError;
+use super::{json_encoding, proto, Compression, Protocol, ShutdownSignal, TlsSettings};
+use crate::config_error::{BuilderOption, ConfigError};
 
 /// The shortest wait after a `Retry-After` answer.
 const MIN_RETRY_AFTER: Duration = Duration::from_millis(100);
@@ -46,15 +47,15 @@ impl HttpConfig {
         let mut parsed = Vec::with_capacity(headers.len());
         for (name, value) in headers {
             let header_name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-                ConfigError::new(
-                    "OtlpExporterBuilder::header",
+                ConfigError::for_setting(
+                    BuilderOption::Header,
                     name.clone(),
                     "a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)",
                 )
             })?;
             let header_value = HeaderValue::from_str(value.trim()).map_err(|_| {
-                ConfigError::new(
-                    "OtlpExporterBuilder::header",
+                ConfigError::for_setting(
+                    BuilderOption::Header,
                     // The value itself is not repeated: it may be a credential.
                     format!("{name}: ***"),
                     "a header value of visible ASCII characters, spaces and tabs",
@@ -67,8 +68,8 @@ impl HttpConfig {
         let builder = builder.tls_config(tls_config(tls)?);
         #[cfg(not(feature = "tls"))]
         if *tls != TlsSettings::default() {
-            return Err(ConfigError::new(
-                "OtlpExporterBuilder::tls",
+            return Err(ConfigError::for_setting(
+                BuilderOption::Tls,
                 "certificates",
                 "the `tls` feature of trace-exporters for certificates",
             ));
@@ -108,7 +109,7 @@ fn tls_config(tls: &TlsSettings) -> Result<ureq::tls::TlsConfig, ConfigError> {
     use ureq::tls::{parse_pem, ClientCert, PemItem, RootCerts, TlsConfig};
 
     fn certificates(
-        setting: &'static str,
+        setting: BuilderOption,
         pem: &[u8],
     ) -> Result<Vec<ureq::tls::Certificate<'static>>, ConfigError> {
         let mut certs = Vec::new();
@@ -117,7 +118,7 @@ fn tls_config(tls: &TlsSettings) -> Result<ureq::tls::TlsConfig, ConfigError> {
                 Ok(PemItem::Certificate(c)) => certs.push(c),
                 Ok(_) => {}
                 Err(e) => {
-                    return Err(ConfigError::new(
+                    return Err(ConfigError::for_setting(
                         setting,
                         format!("({} bytes)", pem.len()),
                         format!("PEM certificates ({e})"),
@@ -126,7 +127,7 @@ fn tls_config(tls: &TlsSettings) -> Result<ureq::tls::TlsConfig, ConfigError> {
             }
         }
         if certs.is_empty() {
-            return Err(ConfigError::new(
+            return Err(ConfigError::for_setting(
                 setting,
                 format!("({} bytes)", pem.len()),
                 "at least one PEM `CERTIFICATE` block",
@@ -138,15 +139,15 @@ fn tls_config(tls: &TlsSettings) -> Result<ureq::tls::TlsConfig, ConfigError> {
     let mut config = TlsConfig::builder();
     if let Some(pem) = &tls.roots_pem {
         config = config.root_certs(RootCerts::new_with_certs(&certificates(
-            "OtlpExporterBuilder::root_certificates_pem",
+            BuilderOption::RootCertificatesPem,
             pem,
         )?));
     }
     if let Some((chain, key)) = &tls.client_pem {
-        let chain = certificates("OtlpExporterBuilder::client_identity_pem", chain)?;
+        let chain = certificates(BuilderOption::ClientIdentityPem, chain)?;
         let key = ureq::tls::PrivateKey::from_pem(key).map_err(|e| {
-            ConfigError::new(
-                "OtlpExporterBuilder::client_identity_pem",
+            ConfigError::for_setting(
+                BuilderOption::ClientIdentityPem,
                 "(private key)",
                 format!("a PEM private key ({e})"),
             )
@@ -156,38 +157,11 @@ fn tls_config(tls: &TlsSettings) -> Result<ureq::tls::TlsConfig, ConfigError> {
     Ok(config.build())
 }
 
+/// The one URL rule ([`validate_url`]) plus what this build can send to (`https` needs
+/// the `tls` feature).
 fn validate_endpoint(endpoint: &str) -> Result<(), ConfigError> {
-    let err = |expected: &'static str| {
-        ConfigError::new(
-            "OtlpExporterBuilder::endpoint",
-            endpoint.to_owned(),
-            expected,
-        )
-    };
-    let uri: Uri = endpoint
-        .parse()
-        .map_err(|_| err("an http:// or https:// URL such as http://localhost:4318/v1/traces"))?;
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            if !cfg!(feature = "tls") {
-                return Err(err(
-                    "an http:// URL (https:// needs the `tls` feature of trace-exporters)",
-                ));
-            }
-        }
-        _ => {
-            return Err(err(
-                "an http:// or https:// URL such as http://localhost:4318/v1/traces",
-            ))
-        }
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err(err(
-            "a URL with a host, such as http://localhost:4318/v1/traces",
-        ));
-    }
-    Ok(())
+    validate_url(BuilderOption::Endpoint, endpoint)?;
+    require_tls_for_https(BuilderOption::Endpoint, endpoint)
 }
 
 /// What one HTTP exchange produced.
@@ -332,7 +306,7 @@ fn is_retryable_error(e: &ureq::Error) -> bool {
 fn read_partial_success(protocol: Protocol, body: &[u8]) -> PartialSuccess {
     let parsed = match protocol {
         Protocol::HttpProtobuf => proto::decode_partial_success(body),
-        Protocol::HttpJson => json::decode_partial_success(body),
+        Protocol::HttpJson => json_encoding::decode_partial_success(body),
     };
     parsed.unwrap_or_default()
 }
@@ -341,7 +315,7 @@ fn status_error(config: &HttpConfig, reply: &Reply) -> ExportError {
     let message = if reply.content_type.contains("protobuf") {
         proto::decode_status_message(&reply.body)
     } else if reply.content_type.contains("json") {
-        json::decode_status_message(&reply.body)
+        json_encoding::decode_status_message(&reply.body)
     } else {
         None
     }
@@ -389,5 +363,10 @@ mod tests {
             validate_endpoint("https://x:4318/v1/traces").is_ok(),
             cfg!(feature = "tls")
         );
+        // The scheme is case-insensitive; the port must fit in 16 bits.
+        assert!(validate_endpoint("HTTP://host/v1/traces").is_ok());
+        let e = validate_endpoint("http://127.0.0.1:99999").unwrap_err();
+        assert_eq!(e.variable(), "OtlpExporterBuilder::endpoint");
+        assert!(e.expected().contains("65535"), "{e}");
     }
 }

@@ -1,7 +1,8 @@
 //! OTLP/HTTP exporter: `http/protobuf` (default) and `http/json`, optional
 //! gzip, retries with backoff, partial-success responses.
 
-pub(crate) mod json;
+pub(crate) mod endpoint;
+pub(crate) mod json_encoding;
 pub(crate) mod model;
 pub(crate) mod proto;
 
@@ -16,12 +17,9 @@ use std::time::Duration;
 
 use trace_core::{ExportError, Resource, SpanData, SpanExporter};
 
-use crate::env::ConfigError;
+use crate::config_error::ConfigError;
 
 pub use retry::RetryConfig;
-
-/// The default OTLP/HTTP traces endpoint of a collector on this machine.
-pub(crate) const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
 
 /// The default time allowed for one export, retries included (10 s, as
 /// `OTEL_EXPORTER_OTLP_TIMEOUT`).
@@ -260,7 +258,7 @@ impl OtlpExporter {
     fn encode_into(&self, spans: &[SpanData], out: &mut Vec<u8>) {
         match self.config.protocol {
             Protocol::HttpProtobuf => proto::encode_request(&self.resource_proto, spans, out),
-            Protocol::HttpJson => json::encode_request(&self.resource_json, spans, out),
+            Protocol::HttpJson => json_encoding::encode_request(&self.resource_json, spans, out),
         }
     }
 
@@ -340,7 +338,7 @@ impl SpanExporter for OtlpExporter {
         self.resource_proto.clear();
         proto::encode_resource(resource, &mut self.resource_proto);
         self.resource_json.clear();
-        json::encode_resource(resource, &mut self.resource_json);
+        json_encoding::encode_resource(resource, &mut self.resource_json);
     }
 }
 
@@ -388,7 +386,7 @@ impl fmt::Debug for OtlpExporterBuilder {
 impl Default for OtlpExporterBuilder {
     fn default() -> Self {
         Self {
-            endpoint: DEFAULT_ENDPOINT.to_owned(),
+            endpoint: endpoint::default_traces_endpoint(),
             protocol: Protocol::default(),
             compression: None,
             headers: Vec::new(),

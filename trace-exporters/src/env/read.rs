@@ -1,175 +1,21 @@
-//! Setup from the standard `OTEL_*` environment variables.
+//! Reading: the variables (a map, no process environment) to a typed [`EnvConfig`].
 //!
-//! Parsing is pure (a lookup function in, an [`EnvConfig`] out) so every
-//! variable is unit-tested without touching the process environment;
-//! [`init_from_env`] applies the result to a [`Tracer`] builder.
+//! Everything here is pure, so every variable is unit-tested without touching the process
+//! environment; [`super::build`] turns the result into a tracer.
 
-use std::borrow::Cow;
-use std::fmt;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use trace_core::propagation::Propagators;
-use trace_core::{
-    AlwaysOff, AlwaysOn, BatchConfig, KeyValue, ParentBased, RateLimited, SpanExporter, SpanLimits,
-    TraceIdRatio, Tracer, TracerBuilder, TracerGuard,
-};
+use trace_core::propagation::{percent_decode, InvalidPercentEncoding, Propagators};
 
-use crate::otlp::{Compression, OtlpExporter, Protocol, TlsSettings, DEFAULT_TIMEOUT};
-use crate::{FileExporter, MultiExporter, StdoutExporter};
+use super::unknown::{unknown_variables, UnknownVar};
+use crate::config_error::{ConfigError, EnvVar, EnvVar as V};
+use crate::otlp::endpoint::{default_traces_endpoint, traces_url_from_base, validate_url};
+use crate::otlp::{Compression, Protocol, DEFAULT_TIMEOUT};
 
-/// Installs the global tracer as the standard `OTEL_*` environment
-/// variables say, and returns its guard (keep it alive; dropping it flushes
-/// and shuts down).
-///
-/// | variable | accepted values (default) |
-/// | --- | --- |
-/// | `OTEL_SDK_DISABLED` | `true`, `false` (`false`); `true` installs a tracer that records and exports nothing |
-/// | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `none` (`tracecontext,baggage`); set process-wide by `init_from_env` only |
-/// | `OTEL_SERVICE_NAME` | the `service.name` resource attribute (`unknown_service:<executable name>`) |
-/// | `OTEL_RESOURCE_ATTRIBUTES` | `key=value,key2=value2`, percent-encoded; `OTEL_SERVICE_NAME` wins over a `service.name` here |
-/// | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`, `ratelimited` (`parentbased_always_on`) |
-/// | `OTEL_TRACES_SAMPLER_ARG` | the ratio from 0 to 1 for the `*traceidratio` samplers (1.0); spans per second for `ratelimited` (100) |
-/// | `OTEL_TRACES_EXPORTER` | a comma-separated list of `otlp`, `console`, `file`, or `none` (`otlp`) |
-/// | `OTEL_EXPORTER_OTLP_ENDPOINT` | base URL, `/v1/traces` is appended (`http://localhost:4318`) |
-/// | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the full URL, used as is; wins over the base URL |
-/// | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` | `http/protobuf`, `http/json` (`http/protobuf`) |
-/// | `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS` | `name=value,name2=value2`, percent-encoded |
-/// | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` | milliseconds per export, retries included (`10000`) |
-/// | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` | `gzip`, `none` (`none`) |
-/// | `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE` | a PEM file of trusted roots for `https://` (the bundled web roots); `tls` feature |
-/// | `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`, `_CLIENT_KEY` | PEM files for mutual TLS, set together; `tls` feature |
-/// | `OTEL_BSP_SCHEDULE_DELAY` | milliseconds between exports (`5000`) |
-/// | `OTEL_BSP_EXPORT_TIMEOUT` | milliseconds an export (and shutdown) may take (`30000`) |
-/// | `OTEL_BSP_MAX_QUEUE_SIZE` | spans queued before new ones are dropped (`2048`) |
-/// | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | spans per export, at most the queue size (`512`) |
-/// | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` (or `OTEL_ATTRIBUTE_COUNT_LIMIT`) | attributes per span (`128`) |
-/// | `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT` | events, links per span (`128`) |
-/// | `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` | attributes per event, per link (`128`) |
-/// | `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` (or `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`) | longest string value kept (no limit) |
-/// | `TRACED_EXPORTER_FILE_PATH` | the `file` exporter's JSON-lines file (`traces.jsonl`) |
-/// | `TRACED_EXPORTER_FILE_MAX_BYTES`, `TRACED_EXPORTER_FILE_MAX_FILES` | rotation of that file (none; 5 files) |
-/// | `TRACED_EXPORTER_CONSOLE_FORMAT` | `pretty`, `json` (`pretty`) |
-///
-/// The `TRACES_` variant of a variable wins over the general one. Empty
-/// values count as unset; names of samplers, exporters, protocols and
-/// compressions are case-insensitive.
-///
-/// # Errors
-///
-/// A [`ConfigError`] naming the first variable whose value is not
-/// accepted, the value and what is accepted; nothing is installed then.
-///
-/// # Examples
-///
-/// ```no_run
-/// // With no OTEL_* variables set this exports to http://localhost:4318.
-/// match trace_exporters::init_from_env() {
-///     Ok(guard) => {
-///         trace_core::span("work").start();
-///         drop(guard);
-///     }
-///     Err(e) => eprintln!("tracing not set up: {e}"),
-/// }
-/// ```
-pub fn init_from_env() -> Result<TracerGuard, ConfigError> {
-    let config = EnvConfig::from_lookup(|name| {
-        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
-    })?;
-    let propagators = config.propagators;
-    let builder = config.builder()?;
-    if let Some(p) = propagators {
-        trace_core::propagation::set_propagators(p);
-    }
-    Ok(builder.install_global())
-}
-
-/// The [`Tracer`] builder that [`init_from_env`] installs, to adjust before
-/// installing it (for example to add resource attributes).
-///
-/// # Errors
-///
-/// As [`init_from_env`].
-///
-/// # Examples
-///
-/// ```
-/// let builder = trace_exporters::builder_from_env()?
-///     .resource(trace_core::KeyValue::new("deployment.environment", "test"));
-/// let guard = builder.install_global();
-/// drop(guard);
-/// # Ok::<(), trace_exporters::ConfigError>(())
-/// ```
-pub fn builder_from_env() -> Result<TracerBuilder, ConfigError> {
-    EnvConfig::from_lookup(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))?
-        .builder()
-}
-
-/// A setting that could not be used: which variable (or builder method),
-/// the value it had, and what is accepted.
-///
-/// # Examples
-///
-/// ```
-/// let err = trace_exporters::ConfigError::new(
-///     "OTEL_TRACES_SAMPLER",
-///     "sometimes",
-///     "one of always_on, always_off",
-/// );
-/// assert_eq!(err.variable(), "OTEL_TRACES_SAMPLER");
-/// assert_eq!(
-///     err.to_string(),
-///     "invalid value \"sometimes\" for OTEL_TRACES_SAMPLER: expected one of always_on, always_off"
-/// );
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    variable: Cow<'static, str>,
-    value: String,
-    expected: Cow<'static, str>,
-}
-
-impl ConfigError {
-    /// Creates an error for `variable` holding `value`, saying what is `expected`.
-    pub fn new(
-        variable: impl Into<Cow<'static, str>>,
-        value: impl Into<String>,
-        expected: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        Self {
-            variable: variable.into(),
-            value: value.into(),
-            expected: expected.into(),
-        }
-    }
-
-    /// The environment variable (or builder method) that held the value.
-    pub fn variable(&self) -> &str {
-        &self.variable
-    }
-
-    /// The value that was rejected.
-    pub fn value(&self) -> &str {
-        &self.value
-    }
-
-    /// What the setting accepts.
-    pub fn expected(&self) -> &str {
-        &self.expected
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid value {:?} for {}: expected {}",
-            self.value, self.variable, self.expected
-        )
-    }
-}
-
-impl std::error::Error for ConfigError {}
+/// The variables of a process (or of a test): name to value.
+pub(crate) type EnvMap = BTreeMap<String, String>;
 
 /// The sampler named by `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
 #[derive(Clone, Debug, PartialEq)]
@@ -203,19 +49,19 @@ pub(crate) enum ConsoleFormat {
 pub(crate) struct OtlpSettings {
     pub(crate) endpoint: String,
     /// The variable the endpoint came from (for error messages).
-    pub(crate) endpoint_variable: &'static str,
+    pub(crate) endpoint_variable: EnvVar,
     /// The variable the headers came from (for error messages).
-    pub(crate) headers_variable: &'static str,
+    pub(crate) headers_variable: EnvVar,
     pub(crate) protocol: Protocol,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Duration,
     pub(crate) compression: Option<Compression>,
     /// `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE`: (variable, PEM file).
-    pub(crate) certificate: Option<(&'static str, PathBuf)>,
+    pub(crate) certificate: Option<(EnvVar, PathBuf)>,
     /// `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`: (variable, PEM file).
-    pub(crate) client_certificate: Option<(&'static str, PathBuf)>,
+    pub(crate) client_certificate: Option<(EnvVar, PathBuf)>,
     /// `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_KEY`: (variable, PEM file).
-    pub(crate) client_key: Option<(&'static str, PathBuf)>,
+    pub(crate) client_key: Option<(EnvVar, PathBuf)>,
 }
 
 /// The file exporter's settings from `TRACED_EXPORTER_FILE_*`.
@@ -261,12 +107,22 @@ pub(crate) struct EnvConfig {
     pub(crate) limits: LimitSettings,
     /// `OTEL_PROPAGATORS`, when set.
     pub(crate) propagators: Option<Propagators>,
+    /// `OTEL_*` names that are not read (misspellings), to be named on stderr.
+    pub(crate) unknown: Vec<UnknownVar>,
 }
 
-/// The default base URL of `OTEL_EXPORTER_OTLP_ENDPOINT` for OTLP/HTTP.
-const DEFAULT_BASE_ENDPOINT: &str = "http://localhost:4318";
-/// The largest `OTEL_BSP_MAX_QUEUE_SIZE` accepted (spans per producing thread).
-const MAX_QUEUE_SIZE: usize = 1 << 24;
+/// The largest `OTEL_BSP_MAX_QUEUE_SIZE` accepted: 65,536 spans (32 times the default).
+///
+/// The queue is a ring per producing thread, reserved when the thread ends its first span
+/// (about 370 bytes a span, see `BatchConfig::max_queue_size`): 65,536 is about 24 MiB per
+/// producing thread, already 1.5 GiB for 64 producers. A larger ring would only hold more
+/// spans during an outage; 1 << 20 would reserve ~390 MiB per thread and 1 << 24 (the old
+/// limit) ~6 GiB, enough to take a container down for one misplaced digit.
+pub(crate) const MAX_QUEUE_SIZE: usize = 1 << 16;
+/// The shortest `OTEL_BSP_SCHEDULE_DELAY` accepted. The batch worker wakes once per delay
+/// even when idle: 0 made it spin (7 % of a core doing nothing); 10 ms is at most 100
+/// idle wake-ups a second.
+pub(crate) const MIN_SCHEDULE_DELAY_MS: u32 = 10;
 /// The default `TRACED_EXPORTER_FILE_PATH`.
 pub(crate) const DEFAULT_FILE_PATH: &str = "traces.jsonl";
 /// The default `OTEL_TRACES_SAMPLER_ARG` of `ratelimited` (spans per second).
@@ -280,116 +136,90 @@ const PROPAGATORS: &str = "a comma-separated list of tracecontext, baggage, or n
 const MILLIS: &str = "a whole number of milliseconds, at most 4294967295 (about 49 days)";
 const COUNT: &str = "a whole number (0 or more)";
 
-/// Reads variables through a lookup function; empty or blank values count
-/// as unset, as the specification asks.
-struct Vars<F> {
-    lookup: F,
+/// Reads variables from a map; empty or blank values count as unset, as the
+/// specification asks.
+struct Vars<'a> {
+    map: &'a EnvMap,
 }
 
-impl<F: Fn(&str) -> Option<String>> Vars<F> {
-    fn get(&self, name: &str) -> Option<String> {
-        (self.lookup)(name)
+impl Vars<'_> {
+    fn get(&self, var: EnvVar) -> Option<String> {
+        self.map
+            .get(var.name())
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     }
 
     /// The signal-specific variable when set, else the general one; returns
     /// the name that was used along with the value.
-    fn get_either(
-        &self,
-        specific: &'static str,
-        general: &'static str,
-    ) -> Option<(&'static str, String)> {
+    fn get_either(&self, specific: EnvVar, general: EnvVar) -> Option<(EnvVar, String)> {
         self.get(specific)
             .map(|v| (specific, v))
             .or_else(|| self.get(general).map(|v| (general, v)))
     }
 
-    fn bool(&self, name: &'static str) -> Result<bool, ConfigError> {
+    fn bool(&self, name: EnvVar) -> Result<bool, ConfigError> {
         match self.get(name) {
             None => Ok(false),
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
             Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-            Some(v) => Err(ConfigError::new(name, v, BOOLEAN)),
+            Some(v) => Err(ConfigError::for_setting(name, v, BOOLEAN)),
         }
     }
 
-    fn count(&self, name: &'static str) -> Result<Option<usize>, ConfigError> {
+    fn count(&self, name: EnvVar) -> Result<Option<usize>, ConfigError> {
         self.get(name).map(|v| parse_count(name, &v)).transpose()
     }
 
-    fn count_u32(&self, name: &'static str) -> Result<Option<u32>, ConfigError> {
+    fn count_u32(&self, name: EnvVar) -> Result<Option<u32>, ConfigError> {
         self.count(name)?
             .map(|n| {
                 u32::try_from(n).map_err(|_| {
-                    ConfigError::new(name, n.to_string(), "a whole number from 0 to 4294967295")
+                    ConfigError::for_setting(
+                        name,
+                        n.to_string(),
+                        "a whole number from 0 to 4294967295",
+                    )
                 })
             })
             .transpose()
     }
 
-    fn positive(&self, name: &'static str) -> Result<Option<usize>, ConfigError> {
+    fn positive(&self, name: EnvVar) -> Result<Option<usize>, ConfigError> {
         match self.count(name)? {
-            Some(0) => Err(ConfigError::new(name, "0", "a whole number greater than 0")),
+            Some(0) => Err(ConfigError::for_setting(
+                name,
+                "0",
+                "a whole number greater than 0",
+            )),
             other => Ok(other),
         }
     }
 
-    fn millis(&self, name: &'static str) -> Result<Option<Duration>, ConfigError> {
+    fn millis(&self, name: EnvVar) -> Result<Option<Duration>, ConfigError> {
         self.get(name).map(|v| parse_millis(name, &v)).transpose()
     }
 }
 
-fn parse_count(name: &'static str, value: &str) -> Result<usize, ConfigError> {
+fn parse_count(name: EnvVar, value: &str) -> Result<usize, ConfigError> {
     if value.bytes().all(|b| b.is_ascii_digit()) {
         value.parse().map_err(|_| {
-            ConfigError::new(name, value, "a whole number small enough for this machine")
+            ConfigError::for_setting(name, value, "a whole number small enough for this machine")
         })
     } else {
-        Err(ConfigError::new(name, value, COUNT))
+        Err(ConfigError::for_setting(name, value, COUNT))
     }
 }
 
-fn parse_millis(name: &'static str, value: &str) -> Result<Duration, ConfigError> {
+fn parse_millis(name: EnvVar, value: &str) -> Result<Duration, ConfigError> {
     if value.bytes().all(|b| b.is_ascii_digit()) {
         // Bounded so that no clock reading plus the duration can overflow.
         value
             .parse::<u32>()
             .map(|ms| Duration::from_millis(u64::from(ms)))
-            .map_err(|_| ConfigError::new(name, value, MILLIS))
+            .map_err(|_| ConfigError::for_setting(name, value, MILLIS))
     } else {
-        Err(ConfigError::new(name, value, MILLIS))
-    }
-}
-
-/// Decodes `%XX` escapes (as in W3C Baggage); the result must be UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    if !s.contains('%') {
-        return Some(s.to_owned());
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hi = hex_digit(*bytes.get(i + 1)?)?;
-            let lo = hex_digit(*bytes.get(i + 2)?)?;
-            out.push(hi << 4 | lo);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+        Err(ConfigError::for_setting(name, value, MILLIS))
     }
 }
 
@@ -397,7 +227,7 @@ fn hex_digit(b: u8) -> Option<u8> {
 /// (`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_HEADERS`). Blank
 /// entries are skipped; a later key replaces an earlier one.
 pub(crate) fn parse_key_values(
-    name: &'static str,
+    name: EnvVar,
     value: &str,
 ) -> Result<Vec<(String, String)>, ConfigError> {
     let expected = "comma-separated key=value pairs, keys not empty, \
@@ -408,13 +238,28 @@ pub(crate) fn parse_key_values(
             continue;
         }
         let Some((k, v)) = entry.split_once('=') else {
-            return Err(ConfigError::new(name, value, expected));
+            return Err(ConfigError::for_setting(name, value, expected));
         };
-        let key = percent_decode(k.trim()).filter(|k| !k.is_empty());
-        let val = percent_decode(v.trim());
-        let (Some(key), Some(val)) = (key, val) else {
-            return Err(ConfigError::new(name, value, expected));
+        // A bad escape is a typo to report, not to guess at (the OpenTelemetry
+        // specification: an invalid value is an error naming the variable).
+        let decode = |s: &str| {
+            percent_decode(s.trim())
+                .map(std::borrow::Cow::into_owned)
+                .map_err(|e| {
+                    let found = match e {
+                        InvalidPercentEncoding::BadEscape { .. } => {
+                            "a `%` not followed by two hex digits"
+                        }
+                        _ => "percent-encoded bytes that are not UTF-8",
+                    };
+                    ConfigError::for_setting(name, value, format!("{expected}; found {found}"))
+                })
         };
+        let key = decode(k)?;
+        let val = decode(v)?;
+        if key.is_empty() {
+            return Err(ConfigError::for_setting(name, value, expected));
+        }
         if let Some(existing) = pairs.iter_mut().find(|(k, _)| *k == key) {
             existing.1 = val;
         } else {
@@ -422,19 +267,6 @@ pub(crate) fn parse_key_values(
         }
     }
     Ok(pairs)
-}
-
-/// `unknown_service:<executable name>`, the specification's default
-/// `service.name`, or `unknown_service` when the name cannot be found.
-fn default_service_name() -> String {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .filter(|s| !s.is_empty())
-        .map_or_else(
-            || "unknown_service".to_owned(),
-            |exe| format!("unknown_service:{exe}"),
-        )
 }
 
 /// `k1=v1,k2=v2` with every value (and any entry without `=`) replaced by
@@ -451,11 +283,11 @@ fn redact_values(value: &str) -> String {
         .join(",")
 }
 
-fn parse_ratio(name: &'static str, value: Option<&str>) -> Result<f64, ConfigError> {
+fn parse_ratio(name: EnvVar, value: Option<&str>) -> Result<f64, ConfigError> {
     let Some(value) = value else { return Ok(1.0) };
     match value.parse::<f64>() {
         Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
-        _ => Err(ConfigError::new(
+        _ => Err(ConfigError::for_setting(
             name,
             value,
             "a probability from 0 to 1, such as 0.25",
@@ -463,13 +295,13 @@ fn parse_ratio(name: &'static str, value: Option<&str>) -> Result<f64, ConfigErr
     }
 }
 
-fn parse_rate(name: &'static str, value: Option<&str>) -> Result<f64, ConfigError> {
+fn parse_rate(name: EnvVar, value: Option<&str>) -> Result<f64, ConfigError> {
     let Some(value) = value else {
         return Ok(DEFAULT_RATE_LIMIT);
     };
     match value.parse::<f64>() {
         Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
-        _ => Err(ConfigError::new(
+        _ => Err(ConfigError::for_setting(
             name,
             value,
             "a number of spans per second greater than 0, such as 100",
@@ -478,7 +310,7 @@ fn parse_rate(name: &'static str, value: Option<&str>) -> Result<f64, ConfigErro
 }
 
 fn parse_sampler(name: Option<&str>, arg: Option<&str>) -> Result<SamplerConfig, ConfigError> {
-    const ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
+    const ARG: EnvVar = V::TracesSamplerArg;
     let Some(name) = name else {
         return Ok(SamplerConfig::ParentBasedAlwaysOn);
     };
@@ -492,12 +324,12 @@ fn parse_sampler(name: Option<&str>, arg: Option<&str>) -> Result<SamplerConfig,
             SamplerConfig::ParentBasedTraceIdRatio(parse_ratio(ARG, arg)?)
         }
         "ratelimited" => SamplerConfig::RateLimited(parse_rate(ARG, arg)?),
-        _ => return Err(ConfigError::new("OTEL_TRACES_SAMPLER", name, SAMPLERS)),
+        _ => return Err(ConfigError::for_setting(V::TracesSampler, name, SAMPLERS)),
     })
 }
 
 fn parse_exporters(value: Option<&str>) -> Result<Vec<ExporterKind>, ConfigError> {
-    const NAME: &str = "OTEL_TRACES_EXPORTER";
+    const NAME: EnvVar = V::TracesExporter;
     let Some(value) = value else {
         return Ok(vec![ExporterKind::Otlp]);
     };
@@ -512,14 +344,14 @@ fn parse_exporters(value: Option<&str>) -> Result<Vec<ExporterKind>, ConfigError
                 none = true;
                 continue;
             }
-            _ => return Err(ConfigError::new(NAME, value, EXPORTERS)),
+            _ => return Err(ConfigError::for_setting(NAME, value, EXPORTERS)),
         };
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
     }
     if none && !kinds.is_empty() {
-        return Err(ConfigError::new(
+        return Err(ConfigError::for_setting(
             NAME,
             value,
             "`none` alone, or a list of otlp, console, file",
@@ -528,11 +360,11 @@ fn parse_exporters(value: Option<&str>) -> Result<Vec<ExporterKind>, ConfigError
     Ok(kinds)
 }
 
-fn parse_protocol(name: &'static str, value: &str) -> Result<Protocol, ConfigError> {
+fn parse_protocol(name: EnvVar, value: &str) -> Result<Protocol, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "http/protobuf" => Ok(Protocol::HttpProtobuf),
         "http/json" => Ok(Protocol::HttpJson),
-        _ => Err(ConfigError::new(
+        _ => Err(ConfigError::for_setting(
             name,
             value,
             "http/protobuf or http/json (grpc is not supported)",
@@ -540,108 +372,42 @@ fn parse_protocol(name: &'static str, value: &str) -> Result<Protocol, ConfigErr
     }
 }
 
-fn parse_compression(name: &'static str, value: &str) -> Result<Option<Compression>, ConfigError> {
+fn parse_compression(name: EnvVar, value: &str) -> Result<Option<Compression>, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "gzip" => Ok(Some(Compression::Gzip)),
         "none" => Ok(None),
-        _ => Err(ConfigError::new(name, value, "gzip or none")),
-    }
-}
-
-/// `OTEL_EXPORTER_OTLP_ENDPOINT` is a base URL: `/v1/traces` is appended.
-fn traces_url_from_base(base: &str) -> String {
-    if base.ends_with('/') {
-        format!("{base}v1/traces")
-    } else {
-        format!("{base}/v1/traces")
-    }
-}
-
-fn check_url(name: &'static str, url: &str) -> Result<(), ConfigError> {
-    let ok = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"));
-    match ok {
-        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(()),
-        _ => Err(ConfigError::new(
-            name,
-            url,
-            "an http:// or https:// URL, such as http://localhost:4318",
-        )),
+        _ => Err(ConfigError::for_setting(name, value, "gzip or none")),
     }
 }
 
 impl OtlpSettings {
-    /// Reads the certificate and key files named by the environment.
-    fn tls_settings(&self) -> Result<TlsSettings, ConfigError> {
-        let read = |(name, path): &(&'static str, PathBuf)| {
-            if !cfg!(feature = "tls") {
-                return Err(ConfigError::new(
-                    *name,
-                    path.display().to_string(),
-                    "unset: certificates need the `tls` feature of trace-exporters",
-                ));
-            }
-            std::fs::read(path).map_err(|e| {
-                ConfigError::new(
-                    *name,
-                    path.display().to_string(),
-                    format!("a readable PEM file ({e})"),
-                )
-            })
+    fn from_vars(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        let (endpoint, endpoint_variable) = if let Some(url) = vars.get(V::OtlpTracesEndpoint) {
+            validate_url(V::OtlpTracesEndpoint, &url)?;
+            (url, V::OtlpTracesEndpoint)
+        } else if let Some(base) = vars.get(V::OtlpEndpoint) {
+            validate_url(V::OtlpEndpoint, &base)?;
+            (traces_url_from_base(&base), V::OtlpEndpoint)
+        } else {
+            (default_traces_endpoint(), V::OtlpEndpoint)
         };
-        let roots_pem = self.certificate.as_ref().map(read).transpose()?;
-        let client_pem = match (&self.client_certificate, &self.client_key) {
-            (Some(cert), Some(key)) => Some((read(cert)?, read(key)?)),
-            _ => None,
-        };
-        Ok(TlsSettings {
-            roots_pem,
-            client_pem,
-        })
-    }
-
-    fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
-        let (endpoint, endpoint_variable) =
-            if let Some(url) = vars.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-                check_url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &url)?;
-                (url, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-            } else if let Some(base) = vars.get("OTEL_EXPORTER_OTLP_ENDPOINT") {
-                check_url("OTEL_EXPORTER_OTLP_ENDPOINT", &base)?;
-                (traces_url_from_base(&base), "OTEL_EXPORTER_OTLP_ENDPOINT")
-            } else {
-                (
-                    traces_url_from_base(DEFAULT_BASE_ENDPOINT),
-                    "OTEL_EXPORTER_OTLP_ENDPOINT",
-                )
-            };
-        let protocol = match vars.get_either(
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_PROTOCOL",
-        ) {
+        let protocol = match vars.get_either(V::OtlpTracesProtocol, V::OtlpProtocol) {
             Some((name, v)) => parse_protocol(name, &v)?,
             None => Protocol::HttpProtobuf,
         };
-        let (headers, headers_variable) = match vars.get_either(
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-            "OTEL_EXPORTER_OTLP_HEADERS",
-        ) {
-            Some((name, v)) => (
-                parse_key_values(name, &v).map_err(|e| {
+        let (headers, headers_variable) =
+            match vars.get_either(V::OtlpTracesHeaders, V::OtlpHeaders) {
+                Some((name, v)) => (
                     // Header values are often credentials: keep them out of the error.
-                    ConfigError::new(name, redact_values(&v), e.expected().to_owned())
-                })?,
-                name,
-            ),
-            None => (Vec::new(), "OTEL_EXPORTER_OTLP_HEADERS"),
-        };
-        let timeout = match vars.get_either(
-            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-            "OTEL_EXPORTER_OTLP_TIMEOUT",
-        ) {
+                    parse_key_values(name, &v).map_err(|e| e.with_value(redact_values(&v)))?,
+                    name,
+                ),
+                None => (Vec::new(), V::OtlpHeaders),
+            };
+        let timeout = match vars.get_either(V::OtlpTracesTimeout, V::OtlpTimeout) {
             Some((name, v)) => match parse_millis(name, &v)? {
                 d if d.is_zero() => {
-                    return Err(ConfigError::new(
+                    return Err(ConfigError::for_setting(
                         name,
                         v,
                         "a whole number of milliseconds greater than 0, at most 4294967295",
@@ -651,10 +417,7 @@ impl OtlpSettings {
             },
             None => DEFAULT_TIMEOUT,
         };
-        let compression = match vars.get_either(
-            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-            "OTEL_EXPORTER_OTLP_COMPRESSION",
-        ) {
+        let compression = match vars.get_either(V::OtlpTracesCompression, V::OtlpCompression) {
             Some((name, v)) => parse_compression(name, &v)?,
             None => None,
         };
@@ -663,21 +426,12 @@ impl OtlpSettings {
             vars.get_either(specific, general)
                 .map(|(name, v)| (name, PathBuf::from(v)))
         };
-        let certificate = file(
-            "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
-            "OTEL_EXPORTER_OTLP_CERTIFICATE",
-        );
-        let client_certificate = file(
-            "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
-            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
-        );
-        let client_key = file(
-            "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
-            "OTEL_EXPORTER_OTLP_CLIENT_KEY",
-        );
+        let certificate = file(V::OtlpTracesCertificate, V::OtlpCertificate);
+        let client_certificate = file(V::OtlpTracesClientCertificate, V::OtlpClientCertificate);
+        let client_key = file(V::OtlpTracesClientKey, V::OtlpClientKey);
         match (&client_certificate, &client_key) {
             (Some((name, path)), None) | (None, Some((name, path))) => {
-                return Err(ConfigError::new(
+                return Err(ConfigError::for_setting(
                     *name,
                     path.display().to_string(),
                     "OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE and _CLIENT_KEY set together",
@@ -702,28 +456,43 @@ impl OtlpSettings {
 }
 
 impl BatchSettings {
-    fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
+    fn from_vars(vars: &Vars<'_>) -> Result<Self, ConfigError> {
         let batch = BatchSettings {
-            schedule_delay: vars.millis("OTEL_BSP_SCHEDULE_DELAY")?,
-            export_timeout: vars.millis("OTEL_BSP_EXPORT_TIMEOUT")?,
-            max_queue_size: match vars.positive("OTEL_BSP_MAX_QUEUE_SIZE")? {
-                // Each producing thread's queue is allocated up front.
-                Some(n) if n > MAX_QUEUE_SIZE => {
-                    return Err(ConfigError::new(
-                        "OTEL_BSP_MAX_QUEUE_SIZE",
-                        n.to_string(),
-                        format!("a whole number from 1 to {MAX_QUEUE_SIZE}"),
+            schedule_delay: match vars.millis(V::BspScheduleDelay)? {
+                Some(d) if d < Duration::from_millis(MIN_SCHEDULE_DELAY_MS.into()) => {
+                    return Err(ConfigError::for_setting(
+                        V::BspScheduleDelay,
+                        d.as_millis().to_string(),
+                        format!(
+                            "a whole number of milliseconds from {MIN_SCHEDULE_DELAY_MS} \
+                             (an idle batch worker wakes once per delay) to 4294967295"
+                        ),
                     ))
                 }
                 other => other,
             },
-            max_export_batch_size: vars.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")?,
+            export_timeout: vars.millis(V::BspExportTimeout)?,
+            max_queue_size: match vars.positive(V::BspMaxQueueSize)? {
+                // Each producing thread's queue is allocated up front.
+                Some(n) if n > MAX_QUEUE_SIZE => {
+                    return Err(ConfigError::for_setting(
+                        V::BspMaxQueueSize,
+                        n.to_string(),
+                        format!(
+                            "a whole number from 1 to {MAX_QUEUE_SIZE} (spans per producing \
+                             thread, each thread's queue is reserved up front)"
+                        ),
+                    ))
+                }
+                other => other,
+            },
+            max_export_batch_size: vars.positive(V::BspMaxExportBatchSize)?,
         };
         let queue = batch.max_queue_size.unwrap_or(2048);
         if let Some(size) = batch.max_export_batch_size {
             if size > queue {
-                return Err(ConfigError::new(
-                    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                return Err(ConfigError::for_setting(
+                    V::BspMaxExportBatchSize,
                     size.to_string(),
                     format!("a number from 1 to the queue size, OTEL_BSP_MAX_QUEUE_SIZE ({queue})"),
                 ));
@@ -735,37 +504,46 @@ impl BatchSettings {
 }
 
 impl LimitSettings {
-    fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
-        let general_count = vars.count_u32("OTEL_ATTRIBUTE_COUNT_LIMIT")?;
-        let general_length = vars.count("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT")?;
+    fn from_vars(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        let general_count = vars.count_u32(V::AttributeCountLimit)?;
+        let general_length = vars.count(V::AttributeValueLengthLimit)?;
         Ok(Self {
             attribute_count: vars
-                .count_u32("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT")?
+                .count_u32(V::SpanAttributeCountLimit)?
                 .or(general_count),
-            event_count: vars.count_u32("OTEL_SPAN_EVENT_COUNT_LIMIT")?,
-            link_count: vars.count_u32("OTEL_SPAN_LINK_COUNT_LIMIT")?,
-            event_attribute_count: vars.count_u32("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT")?,
-            link_attribute_count: vars.count_u32("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT")?,
+            event_count: vars.count_u32(V::SpanEventCountLimit)?,
+            link_count: vars.count_u32(V::SpanLinkCountLimit)?,
+            event_attribute_count: vars.count_u32(V::EventAttributeCountLimit)?,
+            link_attribute_count: vars.count_u32(V::LinkAttributeCountLimit)?,
             attribute_value_length: vars
-                .count("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT")?
+                .count(V::SpanAttributeValueLengthLimit)?
                 .or(general_length),
         })
     }
 }
 
 impl EnvConfig {
-    /// Reads every variable through `lookup` (`None` = unset).
-    pub(crate) fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        let vars = Vars { lookup };
-        let disabled = vars.bool("OTEL_SDK_DISABLED")?;
+    /// Reads every variable of `map` (a missing, empty or blank value is unset).
+    ///
+    /// `OTEL_SDK_DISABLED=true` reads nothing else: the SDK is off, so no other value can
+    /// be wrong (the configuration is the defaults, with no exporter).
+    pub(crate) fn read(map: &EnvMap) -> Result<Self, ConfigError> {
+        let vars = Vars { map };
+        let unknown = unknown_variables(map.keys().map(String::as_str));
+        if vars.bool(V::SdkDisabled)? {
+            let mut off = Self::read(&EnvMap::new())?;
+            off.disabled = true;
+            off.exporters.clear();
+            off.unknown = unknown;
+            return Ok(off);
+        }
+        let disabled = false;
 
-        let mut resource = match vars.get("OTEL_RESOURCE_ATTRIBUTES") {
-            Some(v) => parse_key_values("OTEL_RESOURCE_ATTRIBUTES", &v)?,
+        let mut resource = match vars.get(V::ResourceAttributes) {
+            Some(v) => parse_key_values(V::ResourceAttributes, &v)?,
             None => Vec::new(),
         };
-        let service_name = vars.get("OTEL_SERVICE_NAME").or_else(|| {
+        let service_name = vars.get(V::ServiceName).or_else(|| {
             resource
                 .iter()
                 .find(|(k, _)| k == "service.name")
@@ -773,19 +551,19 @@ impl EnvConfig {
         });
         resource.retain(|(k, _)| k != "service.name");
 
-        let sampler_arg = vars.get("OTEL_TRACES_SAMPLER_ARG");
+        let sampler_arg = vars.get(V::TracesSamplerArg);
         let sampler = parse_sampler(
-            vars.get("OTEL_TRACES_SAMPLER").as_deref(),
+            vars.get(V::TracesSampler).as_deref(),
             sampler_arg.as_deref(),
         )?;
-        let exporters = parse_exporters(vars.get("OTEL_TRACES_EXPORTER").as_deref())?;
-        let console_format = match vars.get("TRACED_EXPORTER_CONSOLE_FORMAT") {
+        let exporters = parse_exporters(vars.get(V::TracesExporter).as_deref())?;
+        let console_format = match vars.get(V::ConsoleFormat) {
             None => ConsoleFormat::Pretty,
             Some(v) if v.eq_ignore_ascii_case("pretty") => ConsoleFormat::Pretty,
             Some(v) if v.eq_ignore_ascii_case("json") => ConsoleFormat::Json,
             Some(v) => {
-                return Err(ConfigError::new(
-                    "TRACED_EXPORTER_CONSOLE_FORMAT",
+                return Err(ConfigError::for_setting(
+                    V::ConsoleFormat,
                     v,
                     "pretty or json",
                 ))
@@ -796,20 +574,20 @@ impl EnvConfig {
 
         let file = FileSettings {
             path: vars
-                .get("TRACED_EXPORTER_FILE_PATH")
+                .get(V::FilePath)
                 .map_or_else(|| PathBuf::from(DEFAULT_FILE_PATH), PathBuf::from),
             max_bytes: vars
-                .positive("TRACED_EXPORTER_FILE_MAX_BYTES")?
+                .positive(V::FileMaxBytes)?
                 .map(|n| u64::try_from(n).unwrap_or(u64::MAX)),
-            max_files: vars.positive("TRACED_EXPORTER_FILE_MAX_FILES")?,
+            max_files: vars.positive(V::FileMaxFiles)?,
         };
 
         let batch = BatchSettings::from_vars(&vars)?;
         let limits = LimitSettings::from_vars(&vars)?;
-        let propagators = match vars.get("OTEL_PROPAGATORS") {
+        let propagators = match vars.get(V::Propagators) {
             Some(v) => Some(
                 Propagators::from_env_value(&v)
-                    .map_err(|_| ConfigError::new("OTEL_PROPAGATORS", v, PROPAGATORS))?,
+                    .map_err(|_| ConfigError::for_setting(V::Propagators, v, PROPAGATORS))?,
             ),
             None => None,
         };
@@ -826,167 +604,21 @@ impl EnvConfig {
             batch,
             limits,
             propagators,
-        })
-    }
-}
-
-impl EnvConfig {
-    /// The tracer builder this configuration asks for.
-    pub(crate) fn builder(&self) -> Result<TracerBuilder, ConfigError> {
-        let mut builder = Tracer::builder().service_name(
-            self.service_name
-                .clone()
-                .unwrap_or_else(default_service_name),
-        );
-        for (key, value) in &self.resource {
-            builder = builder.resource(KeyValue::new(key.clone(), value.clone()));
-        }
-        if self.disabled {
-            // Nothing is sampled and nothing is exported.
-            return Ok(builder.sampler(AlwaysOff));
-        }
-        builder = match self.sampler {
-            SamplerConfig::AlwaysOn => builder.sampler(AlwaysOn),
-            SamplerConfig::AlwaysOff => builder.sampler(AlwaysOff),
-            SamplerConfig::TraceIdRatio(r) => builder.sampler(TraceIdRatio::new(r)),
-            SamplerConfig::ParentBasedAlwaysOn => builder.sampler(ParentBased::new(AlwaysOn)),
-            SamplerConfig::ParentBasedAlwaysOff => builder.sampler(ParentBased::new(AlwaysOff)),
-            SamplerConfig::ParentBasedTraceIdRatio(r) => {
-                builder.sampler(ParentBased::new(TraceIdRatio::new(r)))
-            }
-            SamplerConfig::RateLimited(n) => builder.sampler(RateLimited::per_second(n)),
-        };
-        builder = builder
-            .batch_config(self.batch_config())
-            .limits(self.span_limits());
-        let mut exporters = Vec::with_capacity(self.exporters.len());
-        for kind in &self.exporters {
-            exporters.push(self.exporter(*kind)?);
-        }
-        Ok(match exporters.len() {
-            0 => builder,
-            1 => builder.exporter(exporters.remove(0)),
-            _ => builder.exporter(
-                exporters
-                    .into_iter()
-                    .fold(MultiExporter::new(), MultiExporter::with_boxed),
-            ),
-        })
-    }
-
-    fn batch_config(&self) -> BatchConfig {
-        let mut config = BatchConfig::default();
-        let b = &self.batch;
-        if let Some(d) = b.schedule_delay {
-            config.scheduled_delay = d;
-        }
-        if let Some(d) = b.export_timeout {
-            config.export_timeout = d;
-        }
-        if let Some(n) = b.max_queue_size {
-            config.max_queue_size = n;
-        }
-        if let Some(n) = b.max_export_batch_size {
-            config.max_export_batch_size = n;
-        } else {
-            config.max_export_batch_size = config.max_export_batch_size.min(config.max_queue_size);
-        }
-        config
-    }
-
-    fn span_limits(&self) -> SpanLimits {
-        let mut limits = SpanLimits::default();
-        let l = &self.limits;
-        if let Some(n) = l.attribute_count {
-            limits.max_attributes_per_span = n;
-        }
-        if let Some(n) = l.event_count {
-            limits.max_events_per_span = n;
-        }
-        if let Some(n) = l.link_count {
-            limits.max_links_per_span = n;
-        }
-        if let Some(n) = l.event_attribute_count {
-            limits.max_attributes_per_event = n;
-        }
-        if let Some(n) = l.link_attribute_count {
-            limits.max_attributes_per_link = n;
-        }
-        if let Some(n) = l.attribute_value_length {
-            limits.max_attribute_value_length = Some(n);
-        }
-        limits
-    }
-
-    fn exporter(&self, kind: ExporterKind) -> Result<Box<dyn SpanExporter>, ConfigError> {
-        Ok(match kind {
-            ExporterKind::Otlp => {
-                let o = &self.otlp;
-                let tls = o.tls_settings()?;
-                let exporter = OtlpExporter::builder()
-                    .tls_settings(tls)
-                    .endpoint(o.endpoint.clone())
-                    .protocol(o.protocol)
-                    .headers(o.headers.iter().cloned())
-                    .timeout(o.timeout)
-                    .compression_option(o.compression)
-                    .build()
-                    .map_err(|e| {
-                        // Name the variable the bad value came from.
-                        let variable = match e.variable() {
-                            v if v.ends_with("endpoint") => o.endpoint_variable,
-                            v if v.ends_with("root_certificates_pem") || v.ends_with("tls") => o
-                                .certificate
-                                .as_ref()
-                                .or(o.client_certificate.as_ref())
-                                .map_or(o.endpoint_variable, |(name, _)| *name),
-                            v if v.ends_with("client_identity_pem") => o
-                                .client_certificate
-                                .as_ref()
-                                .map_or(o.endpoint_variable, |(name, _)| *name),
-                            _ => o.headers_variable,
-                        };
-                        ConfigError::new(variable, e.value().to_owned(), e.expected().to_owned())
-                    })?;
-                Box::new(exporter)
-            }
-            ExporterKind::Console => match self.console_format {
-                ConsoleFormat::Pretty => Box::new(StdoutExporter::pretty()),
-                ConsoleFormat::Json => Box::new(StdoutExporter::json()),
-            },
-            ExporterKind::File => {
-                let f = &self.file;
-                let mut exporter = FileExporter::create(&f.path).map_err(|e| {
-                    ConfigError::new(
-                        "TRACED_EXPORTER_FILE_PATH",
-                        f.path.display().to_string(),
-                        format!("a file that can be opened for appending (opening failed: {e})"),
-                    )
-                })?;
-                if let Some(n) = f.max_bytes {
-                    exporter = exporter.max_bytes(n);
-                }
-                if let Some(n) = f.max_files {
-                    exporter = exporter.max_files(n);
-                }
-                Box::new(exporter)
-            }
+            unknown,
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     fn parse(vars: &[(&str, &str)]) -> Result<EnvConfig, ConfigError> {
-        let map: HashMap<String, String> = vars
+        let map: EnvMap = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        EnvConfig::from_lookup(|k| map.get(k).cloned())
+        EnvConfig::read(&map)
     }
 
     fn ok(vars: &[(&str, &str)]) -> EnvConfig {
@@ -1061,6 +693,47 @@ mod tests {
     }
 
     #[test]
+    fn sdk_disabled_reads_nothing_else() {
+        // On main, any other bad value failed the whole setup even with the SDK off.
+        let c = ok(&[
+            ("OTEL_SDK_DISABLED", "true"),
+            ("OTEL_TRACES_SAMPLER", "sometimes"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:99999"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "0"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "k=%zz"),
+            ("OTEL_PROPAGATORS", "xray"),
+        ]);
+        assert!(c.disabled);
+        assert!(c.exporters.is_empty());
+        assert_eq!(c.propagators, None);
+        // Its own value is still checked.
+        assert_eq!(
+            err(&[
+                ("OTEL_SDK_DISABLED", "yes"),
+                ("OTEL_TRACES_SAMPLER", "sometimes")
+            ])
+            .variable(),
+            "OTEL_SDK_DISABLED"
+        );
+    }
+
+    #[test]
+    fn unknown_variables_are_collected_with_the_nearest_name() {
+        let c = ok(&[
+            ("OTEL_EXPORTER_OTLP_ENDPIONT", "http://x:4318"),
+            ("OTEL_SERVICE_NAME", "svc"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+        ]);
+        assert_eq!(c.unknown.len(), 1);
+        assert_eq!(c.unknown[0].name, "OTEL_EXPORTER_OTLP_ENDPIONT");
+        assert_eq!(c.unknown[0].nearest, Some(V::OtlpEndpoint));
+        // Not an error, and the misspelled value is not used.
+        assert_eq!(c.otlp.endpoint, "http://localhost:4318/v1/traces");
+        let c = ok(&[("OTEL_SDK_DISABLED", "true"), ("OTEL_TRACES_SAMPLR", "x")]);
+        assert_eq!(c.unknown[0].nearest, Some(V::TracesSampler));
+    }
+
+    #[test]
     fn service_name_and_resource_attributes() {
         let c = ok(&[("OTEL_SERVICE_NAME", "checkout")]);
         assert_eq!(c.service_name.as_deref(), Some("checkout"));
@@ -1096,7 +769,7 @@ mod tests {
 
     #[test]
     fn key_values_keep_last_duplicate_and_skip_blank_entries() {
-        let kv = parse_key_values("X", "a=1,,b=2, ,a=3").unwrap_or_default();
+        let kv = parse_key_values(V::ResourceAttributes, "a=1,,b=2, ,a=3").unwrap_or_default();
         assert_eq!(
             kv,
             vec![
@@ -1104,9 +777,9 @@ mod tests {
                 ("b".to_owned(), "2".to_owned())
             ]
         );
-        let kv = parse_key_values("X", "k=a=b").unwrap_or_default();
+        let kv = parse_key_values(V::ResourceAttributes, "k=a=b").unwrap_or_default();
         assert_eq!(kv, vec![("k".to_owned(), "a=b".to_owned())]);
-        let kv = parse_key_values("X", "empty=").unwrap_or_default();
+        let kv = parse_key_values(V::ResourceAttributes, "empty=").unwrap_or_default();
         assert_eq!(kv, vec![("empty".to_owned(), String::new())]);
     }
 
@@ -1225,6 +898,23 @@ mod tests {
         ] {
             let e = err(&[(name, bad)]);
             assert_eq!((e.variable(), e.value()), (name, bad));
+        }
+        // One URL rule with the builder: schemes are case-insensitive, ports fit 16 bits.
+        assert_eq!(
+            e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "HTTP://collector:4318")]),
+            "HTTP://collector:4318/v1/traces"
+        );
+        for (name, bad) in [
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:99999"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://127.0.0.1:99999/v1/traces",
+            ),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:0"),
+        ] {
+            let e = err(&[(name, bad)]);
+            assert_eq!((e.variable(), e.value()), (name, bad));
+            assert!(e.expected().contains("port from 1 to 65535"), "{e}");
         }
     }
 
@@ -1349,37 +1039,22 @@ mod tests {
         ]);
         assert_eq!(
             c.otlp.certificate,
-            Some((
-                "OTEL_EXPORTER_OTLP_CERTIFICATE",
-                PathBuf::from("/etc/ca.pem")
-            ))
+            Some((V::OtlpCertificate, PathBuf::from("/etc/ca.pem")))
         );
         assert_eq!(
             c.otlp.client_certificate,
             Some((
-                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                V::OtlpTracesClientCertificate,
                 PathBuf::from("/etc/client.pem")
             ))
         );
         assert_eq!(
             c.otlp.client_key,
-            Some((
-                "OTEL_EXPORTER_OTLP_CLIENT_KEY",
-                PathBuf::from("/etc/client.key")
-            ))
+            Some((V::OtlpClientKey, PathBuf::from("/etc/client.key")))
         );
         let e = err(&[("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/client.key")]);
         assert_eq!(e.variable(), "OTEL_EXPORTER_OTLP_CLIENT_KEY");
-        // A file that cannot be read is an error naming the variable.
-        let c = ok(&[(
-            "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
-            "/nonexistent/ca.pem",
-        )]);
-        let e = c.otlp.tls_settings().err();
-        assert_eq!(
-            e.as_ref().map(ConfigError::variable),
-            Some("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE")
-        );
+        // A file that cannot be read: see `build::tests::unreadable_certificate_names_its_variable`.
     }
 
     #[test]
@@ -1411,7 +1086,8 @@ mod tests {
         assert!(e.expected().contains("2048"));
         let e = err(&[("OTEL_BSP_MAX_QUEUE_SIZE", "1000000000000")]);
         assert_eq!(e.variable(), "OTEL_BSP_MAX_QUEUE_SIZE");
-        assert!(e.expected().contains("16777216"));
+        // The maximum was 16777216 (1 << 24); it is now 65536 (see MAX_QUEUE_SIZE).
+        assert!(e.expected().contains(&MAX_QUEUE_SIZE.to_string()));
         for name in ["OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] {
             assert_eq!(err(&[(name, "0")]).variable(), name);
             assert_eq!(err(&[(name, "many")]).variable(), name);
@@ -1420,6 +1096,39 @@ mod tests {
             let e = err(&[(name, "5s")]);
             assert_eq!((e.variable(), e.expected()), (name, MILLIS));
         }
+    }
+
+    #[test]
+    fn queue_size_has_a_documented_maximum() {
+        // 16,777,216 was accepted (about 6 GB reserved per producing thread).
+        for bad in ["16777216", "65537", "1048576"] {
+            let e = err(&[("OTEL_BSP_MAX_QUEUE_SIZE", bad)]);
+            assert_eq!((e.variable(), e.value()), ("OTEL_BSP_MAX_QUEUE_SIZE", bad));
+            assert!(e.expected().contains("65536"), "{e}");
+        }
+        assert_eq!(
+            ok(&[("OTEL_BSP_MAX_QUEUE_SIZE", "65536")])
+                .batch
+                .max_queue_size,
+            Some(65536)
+        );
+    }
+
+    #[test]
+    fn schedule_delay_zero_is_refused() {
+        // 0 made an idle worker spin (7 % of a core); below 10 ms is refused, clearly.
+        for bad in ["0", "9"] {
+            let e = err(&[("OTEL_BSP_SCHEDULE_DELAY", bad)]);
+            assert_eq!((e.variable(), e.value()), ("OTEL_BSP_SCHEDULE_DELAY", bad));
+            assert!(e.expected().contains("from 10"), "{e}");
+            assert!(e.expected().contains("idle"), "{e}");
+        }
+        assert_eq!(
+            ok(&[("OTEL_BSP_SCHEDULE_DELAY", "10")])
+                .batch
+                .schedule_delay,
+            Some(Duration::from_millis(10))
+        );
     }
 
     #[test]
@@ -1510,21 +1219,26 @@ mod tests {
     }
 
     #[test]
-    fn default_service_name_names_the_executable() {
-        let name = default_service_name();
-        let exe = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-            .unwrap_or_default();
-        assert_eq!(name, format!("unknown_service:{exe}"));
-    }
-
-    #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b").as_deref(), Some("a b"));
-        assert_eq!(percent_decode("%e2%9c%93").as_deref(), Some("✓"));
-        assert_eq!(percent_decode("100%"), None);
-        assert_eq!(percent_decode("%g0"), None);
-        assert_eq!(percent_decode("%ff"), None);
+        // The one decoder (trace-core's), with the policy of configuration: refuse.
+        let decode = |s| percent_decode(s).ok().map(std::borrow::Cow::into_owned);
+        assert_eq!(decode("a%20b").as_deref(), Some("a b"));
+        assert_eq!(decode("%e2%9c%93").as_deref(), Some("✓"));
+        assert_eq!(decode("100%"), None);
+        assert_eq!(decode("%g0"), None);
+        assert_eq!(decode("%ff"), None);
+        // In a variable, a bad escape is an error naming the variable and the problem.
+        let e = err(&[("OTEL_RESOURCE_ATTRIBUTES", "k=100%")]);
+        assert_eq!(
+            (e.variable(), e.value()),
+            ("OTEL_RESOURCE_ATTRIBUTES", "k=100%")
+        );
+        assert!(e.expected().contains("two hex digits"), "{e}");
+        let e = err(&[("OTEL_EXPORTER_OTLP_HEADERS", "k=%C3")]);
+        assert_eq!(
+            (e.variable(), e.value()),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "k=***")
+        );
+        assert!(e.expected().contains("not UTF-8"), "{e}");
     }
 }

@@ -3,7 +3,7 @@
 
 use trace_core::{Resource, SpanData};
 
-use crate::otlp::json;
+use crate::otlp::json_encoding;
 
 /// Encodes lines for one resource (encoded once).
 #[derive(Debug, Clone)]
@@ -20,13 +20,13 @@ impl Default for LineEncoder {
 impl LineEncoder {
     pub(crate) fn new(resource: &Resource) -> Self {
         let mut encoded = Vec::new();
-        json::encode_resource(resource, &mut encoded);
+        json_encoding::encode_resource(resource, &mut encoded);
         Self { resource: encoded }
     }
 
     /// Appends the line of `span`, newline included.
     pub(crate) fn line(&self, span: &SpanData, out: &mut Vec<u8>) {
-        json::encode_request(&self.resource, std::slice::from_ref(span), out);
+        json_encoding::encode_request(&self.resource, std::slice::from_ref(span), out);
         out.push(b'\n');
     }
 }
