@@ -49,13 +49,17 @@ use std::hash::BuildHasher;
 
 use crate::{Context, SpanContext, TraceState};
 
+// The header grammars sit low, beside the span context (layer 0 of the crate, see lib.rs):
+// `Context` holds a `Baggage`.
+// 0. the W3C header grammars
 mod baggage;
-#[cfg(feature = "http")]
-mod header_map;
 mod percent;
-mod propagators;
 mod traceparent;
 mod tracestate;
+// 7. carriers and the propagators over them (this module)
+#[cfg(feature = "http")]
+mod header_map;
+mod propagators;
 
 pub use baggage::{
     Baggage, BaggageEntry, BaggageError, BaggageProperty, MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ENTRIES,
