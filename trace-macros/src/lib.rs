@@ -17,7 +17,6 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
-mod name;
 mod suggest;
 mod symbol;
 mod valid;

@@ -9,8 +9,8 @@ use syn::Signature;
 use crate::ast::{self, ResolvedName};
 use crate::attr::{option_span, Source, TracedArgs};
 use crate::ctxt::Ctxt;
-use crate::name::{check_attribute_key, check_span_name};
 use crate::suggest::did_you_mean;
+use trace_names::{check_attribute_key, check_span_name};
 
 /// Where the function being checked sits.
 #[derive(Clone, Copy, PartialEq, Eq)]
