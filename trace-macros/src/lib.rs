@@ -21,6 +21,8 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+mod runtime;
+mod shape;
 mod suggest;
 mod symbol;
 mod valid;
