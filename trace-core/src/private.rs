@@ -12,9 +12,7 @@
 
 #![allow(missing_docs, unreachable_pub, missing_debug_implementations)]
 
-#[path = "name.rs"]
-#[allow(dead_code)]
-mod name;
+use trace_names as name;
 
 pub use core::concat;
 pub use core::fmt::{Debug, Display};

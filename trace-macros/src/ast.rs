@@ -1,10 +1,84 @@
-//! A borrowing model of what `#[traced]` instruments: one function, its resolved options, and
-//! the shape of its body (sync, `async fn`, or a future-returning fn).
+//! The model: a typed, borrowing view of what the macros were given, built from syn by
+//! `from_syn` (thiserror's `ast.rs`). `#[traced]` sees an [`Item`]: one function
+//! ([`TracedFn`] with its resolved [`Options`]), an impl block ([`TracedImpl`], each
+//! [`Method`] with its own options merged over the block's), or something it cannot
+//! instrument. `#[derive(SpanAttributes)]` sees an [`Input`]: the container, its fields or
+//! variants, each with its parsed `#[span(..)]` options.
+//!
+//! Building the model records only the problems of parsing (in the [`Ctxt`]); every rule about
+//! what the model means is in `valid`, and `expand` quotes from a model that passed it.
 
-use proc_macro2::{Span, TokenStream};
-use syn::{Block, Expr, FnArg, Ident, Pat, ReturnType, Signature, Stmt, Type};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::{
+    Attribute, Block, DeriveInput, Ident, ImplItem, ImplItemFn, ItemImpl, LitStr, Signature,
+};
 
-use crate::attr::{Capture, ErrOpts, Format, Kind, SpanName, TracedArgs};
+use crate::attr::{
+    is_traced_attr, Capture, ContainerAttrs, ErrOpts, FieldAttrs, Format, Kind, SpanName,
+    TracedArgs, VariantAttrs,
+};
+use crate::ctxt::Ctxt;
+use crate::shape;
+
+/// What `#[traced]` was put on.
+pub(crate) enum Item<'a> {
+    /// A function.
+    Fn(FreeFn<'a>),
+    /// An impl block: every method.
+    Impl(TracedImpl<'a>),
+    /// A trait declaration.
+    Trait(&'a syn::ItemTrait),
+    /// A function declaration without a body (a trait method).
+    Declaration(Box<Signature>),
+    /// Anything else; the token to point at is its keyword, when there is one.
+    Other(Option<TokenTree>),
+}
+
+/// `#[traced(args)]` directly on a function.
+pub(crate) struct FreeFn<'a> {
+    pub(crate) original: &'a syn::ItemFn,
+    pub(crate) args: &'a TracedArgs,
+    pub(crate) func: TracedFn<'a>,
+}
+
+/// One function to instrument: its signature, its body and its resolved options.
+pub(crate) struct TracedFn<'a> {
+    pub(crate) sig: &'a Signature,
+    pub(crate) block: &'a Block,
+    pub(crate) options: Options,
+}
+
+/// `#[traced(args)]` on an impl block.
+pub(crate) struct TracedImpl<'a> {
+    pub(crate) original: &'a ItemImpl,
+    /// The block's own options.
+    pub(crate) args: &'a TracedArgs,
+    /// Every method of the block, in order.
+    pub(crate) methods: Vec<Method<'a>>,
+}
+
+/// A method of an instrumented impl block.
+pub(crate) struct Method<'a> {
+    /// Its position in the block's items.
+    pub(crate) index: usize,
+    /// Its own options (`#[traced(..)]` on the method), or the defaults.
+    pub(crate) args: TracedArgs,
+    /// `#[traced]` attributes after the first, which are not read.
+    pub(crate) duplicates: Vec<&'a Attribute>,
+    pub(crate) role: Role<'a>,
+}
+
+/// What happens to a method.
+pub(crate) enum Role<'a> {
+    /// `#[traced(skip)]`: left uninstrumented.
+    Skipped,
+    /// A `const fn` without a `#[traced]` of its own: left alone.
+    Const,
+    /// Instrumented.
+    Traced(TracedFn<'a>),
+}
 
 /// Options after defaults and impl-block merging.
 pub(crate) struct Options {
@@ -26,9 +100,105 @@ pub(crate) enum ResolvedName {
     Path(syn::Path),
 }
 
+impl<'a> Item<'a> {
+    /// The model of `item`, under the options `args` of the attribute.
+    pub(crate) fn from_syn(cx: &Ctxt, args: &'a TracedArgs, item: &'a syn::Item) -> Self {
+        match item {
+            syn::Item::Fn(f) => Item::Fn(FreeFn {
+                original: f,
+                args,
+                func: TracedFn::new(&f.sig, &f.block, args, None, unraw(&f.sig.ident)),
+            }),
+            syn::Item::Impl(i) => Item::Impl(TracedImpl::from_syn(cx, args, i)),
+            syn::Item::Trait(t) => Item::Trait(t),
+            syn::Item::Verbatim(tokens) => match syn::parse2::<syn::TraitItemFn>(tokens.clone()) {
+                Ok(decl) if decl.default.is_none() => Item::Declaration(Box::new(decl.sig)),
+                _ => Item::Other(keyword(tokens)),
+            },
+            other => Item::Other(keyword(other)),
+        }
+    }
+}
+
+impl<'a> TracedFn<'a> {
+    fn new(
+        sig: &'a Signature,
+        block: &'a Block,
+        args: &TracedArgs,
+        block_args: Option<&TracedArgs>,
+        default_name: String,
+    ) -> Self {
+        let options = Options::resolve(args, block_args, default_name, sig.ident.span());
+        TracedFn {
+            sig,
+            block,
+            options,
+        }
+    }
+}
+
+impl<'a> TracedImpl<'a> {
+    fn from_syn(cx: &Ctxt, args: &'a TracedArgs, item: &'a ItemImpl) -> Self {
+        let type_name = shape::self_type_name(item);
+        let methods = item
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(index, impl_item)| match impl_item {
+                ImplItem::Fn(method) => Some(Method::from_syn(cx, args, &type_name, index, method)),
+                _ => None,
+            })
+            .collect();
+        TracedImpl {
+            original: item,
+            args,
+            methods,
+        }
+    }
+}
+
+impl<'a> Method<'a> {
+    fn from_syn(
+        cx: &Ctxt,
+        block_args: &TracedArgs,
+        type_name: &str,
+        index: usize,
+        method: &'a ImplItemFn,
+    ) -> Self {
+        let mut traced = method.attrs.iter().filter(|a| is_traced_attr(a));
+        let own = traced
+            .next()
+            .map(|attr| TracedArgs::from_attribute(cx, attr));
+        let duplicates = traced.collect();
+        let explicit = own.is_some();
+        let args = own.unwrap_or_default();
+        let role = if args.skip.get().is_some() {
+            Role::Skipped
+        } else if method.sig.constness.is_some() && !explicit {
+            // A `const fn` cannot create spans; inside an instrumented block it is left alone.
+            Role::Const
+        } else {
+            let name = format!("{type_name}::{}", unraw(&method.sig.ident));
+            Role::Traced(TracedFn::new(
+                &method.sig,
+                &method.block,
+                &args,
+                Some(block_args),
+                name,
+            ))
+        };
+        Method {
+            index,
+            args,
+            duplicates,
+            role,
+        }
+    }
+}
+
 impl Options {
     /// Resolves `args` over optional impl-block options `block`, with `default_name`.
-    pub(crate) fn resolve(
+    fn resolve(
         args: &TracedArgs,
         block: Option<&TracedArgs>,
         default_name: String,
@@ -57,7 +227,7 @@ impl Options {
             .krate
             .get()
             .or_else(|| block.and_then(|b| b.krate.get()));
-        let runtime = crate::expand::runtime::path(krate);
+        let runtime = crate::runtime::path(krate);
         Options {
             name,
             kind,
@@ -69,460 +239,171 @@ impl Options {
     }
 }
 
-/// How the body runs, which decides how the span is wrapped around it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Shape {
-    /// A plain function: a guard for the duration of the call.
-    Sync,
-    /// `async fn`: the span follows the future, entered on every poll.
-    Async,
-    /// Not `async`, but returns a future: the span follows the returned future.
-    Future(FutureTail),
+fn unraw(ident: &Ident) -> String {
+    ident.unraw().to_string()
 }
 
-/// Where the future of a future-returning fn is.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum FutureTail {
-    /// The block ends with `async move { .. }`.
-    AsyncBlock,
-    /// The block ends with `Box::pin(async move { .. })` (the `#[async_trait]` shape).
-    BoxPinAsync,
-    /// Anything else returning `impl Future`: wrap the whole returned value.
-    ImplFuture,
-    /// Anything else returning `Pin<Box<dyn Future ..>>`: wrap and box again.
-    PinBoxFuture,
-}
-
-/// Classifies a function by its signature and the tail of its block.
-pub(crate) fn shape(sig: &Signature, block: &Block) -> Shape {
-    if sig.asyncness.is_some() {
-        return Shape::Async;
-    }
-    match block.stmts.last() {
-        Some(Stmt::Expr(Expr::Async(_), None)) => return Shape::Future(FutureTail::AsyncBlock),
-        Some(Stmt::Expr(expr, None)) if box_pin_async(expr).is_some() => {
-            return Shape::Future(FutureTail::BoxPinAsync)
-        }
-        _ => {}
-    }
-    match &sig.output {
-        ReturnType::Type(_, ty) if is_impl_future(ty) => Shape::Future(FutureTail::ImplFuture),
-        ReturnType::Type(_, ty) if is_pin_box_future(ty) => Shape::Future(FutureTail::PinBoxFuture),
-        _ => Shape::Sync,
-    }
-}
-
-/// `Box::pin(async move { .. })`: the inner async block.
-pub(crate) fn box_pin_async(expr: &Expr) -> Option<&syn::ExprAsync> {
-    let Expr::Call(call) = expr else { return None };
-    let Expr::Path(func) = &*call.func else {
-        return None;
-    };
-    let segments: Vec<_> = func
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    let is_box_pin = segments.len() >= 2
-        && segments[segments.len() - 1] == "pin"
-        && segments[segments.len() - 2] == "Box";
-    if !is_box_pin || call.args.len() != 1 {
-        return None;
-    }
-    match call.args.first() {
-        Some(Expr::Async(inner)) => Some(inner),
-        _ => None,
-    }
-}
-
-fn last_ident(path: &syn::Path) -> Option<&Ident> {
-    path.segments.last().map(|s| &s.ident)
-}
-
-fn bound_is_future(bound: &syn::TypeParamBound) -> bool {
-    matches!(bound, syn::TypeParamBound::Trait(t) if last_ident(&t.path).is_some_and(|i| i == "Future"))
-}
-
-fn is_impl_future(ty: &Type) -> bool {
-    match ty {
-        Type::ImplTrait(t) => t.bounds.iter().any(bound_is_future),
-        Type::Paren(p) => is_impl_future(&p.elem),
-        Type::Group(g) => is_impl_future(&g.elem),
-        _ => false,
-    }
-}
-
-/// `Pin<Box<dyn Future ..>>`, and the common aliases `BoxFuture` / `LocalBoxFuture`.
-fn is_pin_box_future(ty: &Type) -> bool {
-    let Type::Path(p) = ty else { return false };
-    let Some(last) = p.path.segments.last() else {
-        return false;
-    };
-    if last.ident == "BoxFuture" || last.ident == "LocalBoxFuture" {
-        return true;
-    }
-    if last.ident != "Pin" {
-        return false;
-    }
-    let Some(boxed) = single_type_arg(&last.arguments) else {
-        return false;
-    };
-    let Type::Path(b) = boxed else { return false };
-    let Some(b_last) = b.path.segments.last() else {
-        return false;
-    };
-    if b_last.ident != "Box" {
-        return false;
-    }
-    matches!(single_type_arg(&b_last.arguments), Some(Type::TraitObject(obj)) if obj.bounds.iter().any(bound_is_future))
-}
-
-fn single_type_arg(args: &syn::PathArguments) -> Option<&Type> {
-    let syn::PathArguments::AngleBracketed(a) = args else {
-        return None;
-    };
-    a.args.iter().find_map(|arg| match arg {
-        syn::GenericArgument::Type(t) => Some(t),
-        _ => None,
-    })
-}
-
-/// The `Output` type of `impl Future<Output = T>` or `Pin<Box<dyn Future<Output = T>>>`.
-pub(crate) fn future_output(ty: &Type) -> Option<&Type> {
-    let bounds: Vec<&syn::TypeParamBound> = match ty {
-        Type::ImplTrait(t) => t.bounds.iter().collect(),
-        Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            if last.ident != "Pin" {
-                return None;
-            }
-            let Type::Path(b) = single_type_arg(&last.arguments)? else {
-                return None;
-            };
-            let Type::TraitObject(obj) = single_type_arg(&b.path.segments.last()?.arguments)?
-            else {
-                return None;
-            };
-            obj.bounds.iter().collect()
-        }
-        _ => return None,
-    };
-    bounds.into_iter().find_map(|b| {
-        let syn::TypeParamBound::Trait(t) = b else {
-            return None;
-        };
-        let seg = t.path.segments.last()?;
-        if seg.ident != "Future" {
-            return None;
-        }
-        let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
-            return None;
-        };
-        a.args.iter().find_map(|arg| match arg {
-            syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
-            _ => None,
-        })
-    })
-}
-
-/// Whether a return type is nothing, `()` or `!`: no value to record.
-pub(crate) fn returns_nothing(output: &ReturnType) -> bool {
-    match output {
-        ReturnType::Default => true,
-        ReturnType::Type(_, ty) => is_unit_or_never(ty),
-    }
-}
-
-/// Whether a type is `()` or `!`.
-pub(crate) fn is_unit_or_never(ty: &Type) -> bool {
-    match ty {
-        Type::Tuple(t) => t.elems.is_empty(),
-        Type::Never(_) => true,
-        Type::Paren(p) => is_unit_or_never(&p.elem),
-        _ => false,
-    }
-}
-
-/// Whether a type is visibly not a `Result` (nor an alias of one): primitives, references,
-/// tuples, arrays, slices, pointers, fn pointers, trait objects. (A type named like a
-/// primitive could in theory be a local alias; `String` and other library names are left to
-/// the type-based check, since they are more plausibly shadowed.) For these `err`
-/// has nothing to inspect, so the expansion leaves the return value alone. Anything else
-/// (paths, aliases, generics) is decided by type in the expansion.
-pub(crate) fn visibly_not_result(ty: &Type) -> bool {
-    const PRIMITIVES: &[&str] = &[
-        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
-        "f32", "f64", "bool", "char", "str",
-    ];
-    match ty {
-        Type::Reference(_)
-        | Type::Tuple(_)
-        | Type::Array(_)
-        | Type::Slice(_)
-        | Type::Ptr(_)
-        | Type::BareFn(_)
-        | Type::TraitObject(_)
-        | Type::Never(_) => true,
-        Type::Paren(p) => visibly_not_result(&p.elem),
-        Type::Group(g) => visibly_not_result(&g.elem),
-        Type::Path(p) => {
-            p.qself.is_none()
-                && p.path.leading_colon.is_none()
-                && p.path.segments.len() == 1
-                && p.path.segments[0].arguments.is_empty()
-                && PRIMITIVES
-                    .iter()
-                    .any(|prim| p.path.segments[0].ident == prim)
-        }
-        _ => false,
-    }
-}
-
-/// Every name bound by the arguments (`self` included), in order.
-pub(crate) fn argument_names(sig: &Signature) -> Vec<Ident> {
-    let mut names = Vec::new();
-    for input in &sig.inputs {
-        match input {
-            FnArg::Receiver(r) => names.push(Ident::new("self", r.self_token.span)),
-            FnArg::Typed(t) => pattern_names(&t.pat, &mut names),
-        }
-    }
-    names
-}
-
-/// The arguments bound by a plain `name: Type` (no `mut`, no `ref`, no pattern, not `self`):
-/// the ones an expansion can move into a local of its own and back under the same name.
-pub(crate) fn plain_arguments(sig: &Signature) -> Vec<&Ident> {
-    sig.inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Typed(t) => match &*t.pat {
-                Pat::Ident(p)
-                    if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() =>
+/// The item's keyword (`struct`, `mod`, ..): its first token after the attributes
+/// (`#` + `[..]`) and the visibility.
+fn keyword(item: &impl ToTokens) -> Option<TokenTree> {
+    let mut tokens = item.to_token_stream().into_iter().peekable();
+    while let Some(tt) = tokens.next() {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == '#' => {}
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {}
+            TokenTree::Ident(i) if i == "pub" => {
+                if matches!(tokens.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
                 {
-                    Some(&p.ident)
+                    tokens.next();
                 }
-                _ => None,
+            }
+            _ => return Some(tt),
+        }
+    }
+    None
+}
+
+/// What `#[derive(SpanAttributes)]` was put on.
+pub(crate) struct Input<'a> {
+    pub(crate) original: &'a DeriveInput,
+    /// The container's `#[span(..)]` options.
+    pub(crate) attrs: ContainerAttrs,
+    pub(crate) data: Data<'a>,
+}
+
+/// The shape of the derive's input.
+pub(crate) enum Data<'a> {
+    /// A struct with named fields.
+    Struct(Vec<Field<'a>>),
+    /// A unit struct: nothing to record.
+    Unit,
+    /// A tuple struct: its fields have no names to use as keys.
+    Tuple(&'a syn::FieldsUnnamed),
+    /// An enum: records its variant name.
+    Enum(Vec<Variant<'a>>),
+    /// A union.
+    Union(&'a syn::DataUnion),
+}
+
+/// A named field of a struct.
+pub(crate) struct Field<'a> {
+    pub(crate) original: &'a syn::Field,
+    pub(crate) ident: &'a Ident,
+    pub(crate) attrs: FieldAttrs,
+}
+
+/// A variant of an enum.
+pub(crate) struct Variant<'a> {
+    pub(crate) original: &'a syn::Variant,
+    pub(crate) attrs: VariantAttrs,
+    /// `#[span(..)]` attributes on the variant's fields, which mean nothing.
+    pub(crate) field_attrs: Vec<&'a Attribute>,
+}
+
+impl<'a> Input<'a> {
+    /// The model of `input`.
+    pub(crate) fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Self {
+        let attrs = ContainerAttrs::from_attrs(cx, &input.attrs);
+        let data = match &input.data {
+            syn::Data::Struct(data) => match &data.fields {
+                syn::Fields::Named(named) => Data::Struct(
+                    named
+                        .named
+                        .iter()
+                        .filter_map(|field| {
+                            Some(Field {
+                                original: field,
+                                ident: field.ident.as_ref()?,
+                                attrs: FieldAttrs::from_attrs(cx, &field.attrs),
+                            })
+                        })
+                        .collect(),
+                ),
+                syn::Fields::Unit => Data::Unit,
+                syn::Fields::Unnamed(unnamed) => Data::Tuple(unnamed),
             },
-            FnArg::Receiver(_) => None,
-        })
-        .collect()
-}
-
-fn pattern_names(pat: &Pat, out: &mut Vec<Ident>) {
-    match pat {
-        Pat::Ident(p) => {
-            out.push(p.ident.clone());
-            if let Some((_, sub)) = &p.subpat {
-                pattern_names(sub, out);
-            }
-        }
-        Pat::Tuple(t) => t.elems.iter().for_each(|p| pattern_names(p, out)),
-        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pattern_names(p, out)),
-        Pat::Struct(s) => s.fields.iter().for_each(|f| pattern_names(&f.pat, out)),
-        Pat::Slice(s) => s.elems.iter().for_each(|p| pattern_names(p, out)),
-        Pat::Reference(r) => pattern_names(&r.pat, out),
-        Pat::Paren(p) => pattern_names(&p.pat, out),
-        Pat::Type(t) => pattern_names(&t.pat, out),
-        Pat::Or(o) => {
-            if let Some(first) = o.cases.first() {
-                pattern_names(first, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The return type with every `impl Trait` replaced by `_`, usable as a type annotation in the
-/// body (elided lifetimes become inference variables there). `None` when nothing would be
-/// left to annotate.
-pub(crate) fn annotation_type(ty: &Type) -> Option<Type> {
-    struct Erase;
-    impl syn::visit_mut::VisitMut for Erase {
-        fn visit_type_mut(&mut self, ty: &mut Type) {
-            if let Type::ImplTrait(t) = ty {
-                *ty = Type::Infer(syn::TypeInfer {
-                    underscore_token: syn::Token![_](syn::spanned::Spanned::span(t)),
-                });
-            } else {
-                syn::visit_mut::visit_type_mut(self, ty);
-            }
+            syn::Data::Enum(data) => Data::Enum(
+                data.variants
+                    .iter()
+                    .map(|variant| Variant {
+                        original: variant,
+                        attrs: VariantAttrs::from_attrs(cx, &variant.attrs),
+                        field_attrs: variant
+                            .fields
+                            .iter()
+                            .filter_map(|f| f.attrs.iter().find(|a| a.path().is_ident("span")))
+                            .collect(),
+                    })
+                    .collect(),
+            ),
+            syn::Data::Union(data) => Data::Union(data),
+        };
+        Input {
+            original: input,
+            attrs,
+            data,
         }
     }
-    let mut ty = ty.clone();
-    syn::visit_mut::VisitMut::visit_type_mut(&mut Erase, &mut ty);
-    match ty {
-        Type::Infer(_) => None,
-        _ => Some(ty),
+
+    /// The full key of a field whose own key is `name`: under the `prefix`, if any.
+    pub(crate) fn key(&self, name: &str) -> String {
+        match self.attrs.prefix.get() {
+            Some(p) => format!("{}.{name}", p.value()),
+            None => name.to_owned(),
+        }
+    }
+
+    /// An enum's key when recorded on its own: the `prefix`, or the type name in snake case.
+    pub(crate) fn enum_key(&self) -> String {
+        match self.attrs.prefix.get() {
+            Some(prefix) => prefix.value(),
+            None => snake_case(&unraw(&self.original.ident)),
+        }
     }
 }
 
-/// The name for a method inside `impl Type` / `impl Trait for Type`: `Type`.
-pub(crate) fn self_type_name(item: &syn::ItemImpl) -> String {
-    fn of(ty: &Type) -> Option<String> {
-        match ty {
-            Type::Path(p) => last_ident(&p.path).map(|i| syn::ext::IdentExt::unraw(i).to_string()),
-            Type::Reference(r) => of(&r.elem),
-            Type::Paren(p) => of(&p.elem),
-            Type::Group(g) => of(&g.elem),
-            _ => None,
+impl Field<'_> {
+    /// The field's own key, before the prefix: its `rename`, or its name.
+    pub(crate) fn own_key(&self) -> String {
+        match &self.attrs.rename {
+            Some(lit) => lit.value(),
+            None => unraw(self.ident),
         }
     }
-    of(&item.self_ty)
-        .or_else(|| {
-            item.trait_
-                .as_ref()
-                .and_then(|(_, path, _)| last_ident(path))
-                .map(|i| syn::ext::IdentExt::unraw(i).to_string())
-        })
-        .unwrap_or_else(|| String::from("impl"))
+}
+
+impl Variant<'_> {
+    /// The value the variant records: its `rename`, or its name.
+    pub(crate) fn value(&self) -> String {
+        self.attrs
+            .rename
+            .as_ref()
+            .map_or_else(|| unraw(&self.original.ident), LitStr::value)
+    }
+}
+
+pub(crate) fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::ToTokens;
-    use syn::parse_quote;
-
-    #[allow(clippy::needless_pass_by_value)]
-    fn shape_of(f: syn::ItemFn) -> Shape {
-        shape(&f.sig, &f.block)
-    }
 
     #[test]
-    fn classifies_shapes() {
-        assert_eq!(
-            shape_of(parse_quote!(
-                fn f() -> u8 {
-                    1
-                }
-            )),
-            Shape::Sync
-        );
-        assert_eq!(
-            shape_of(parse_quote!(
-                async fn f() {}
-            )),
-            Shape::Async
-        );
-        assert_eq!(
-            shape_of(parse_quote!(
-                fn f() -> impl Future<Output = u8> {
-                    let x = 1;
-                    async move { x }
-                }
-            )),
-            Shape::Future(FutureTail::AsyncBlock)
-        );
-        assert_eq!(
-            shape_of(parse_quote!(
-                fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
-                    Box::pin(async move {
-                        let _ = self;
-                    })
-                }
-            )),
-            Shape::Future(FutureTail::BoxPinAsync)
-        );
-        assert_eq!(
-            shape_of(parse_quote!(
-                fn f() -> impl core::future::Future<Output = u8> + Send {
-                    g()
-                }
-            )),
-            Shape::Future(FutureTail::ImplFuture)
-        );
-        assert_eq!(
-            shape_of(parse_quote!(
-                fn f() -> Pin<Box<dyn Future<Output = u8>>> {
-                    g()
-                }
-            )),
-            Shape::Future(FutureTail::PinBoxFuture)
-        );
-        assert_eq!(
-            shape_of(parse_quote!(
-                fn f() -> Pin<Box<u8>> {
-                    g()
-                }
-            )),
-            Shape::Sync
-        );
-    }
-
-    #[test]
-    fn finds_future_output() {
-        let ty: Type = parse_quote!(impl Future<Output = Result<u8, E>> + Send);
-        assert_eq!(
-            future_output(&ty).unwrap().to_token_stream().to_string(),
-            "Result < u8 , E >"
-        );
-        let ty: Type = parse_quote!(Pin<Box<dyn Future<Output = u8> + Send + 'a>>);
-        assert_eq!(
-            future_output(&ty).unwrap().to_token_stream().to_string(),
-            "u8"
-        );
-    }
-
-    #[test]
-    fn collects_argument_names() {
-        let f: syn::ItemFn = parse_quote!(
-            fn f(&self, (a, mut b): (u8, u8), S { x, y: z, .. }: S, _: u8, w @ 1..=2: u8) {}
-        );
-        let names: Vec<String> = argument_names(&f.sig)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert_eq!(names, ["self", "a", "b", "x", "z", "w"]);
-    }
-
-    #[test]
-    fn sees_types_that_are_not_results() {
-        for ty in [
-            quote::quote!(u64),
-            quote::quote!(&str),
-            quote::quote!((u8, Result<u8, E>)),
-            quote::quote!([u8; 4]),
-            quote::quote!(&Result<u8, E>),
-        ] {
-            let ty: Type = syn::parse2(ty).unwrap();
-            assert!(visibly_not_result(&ty), "{}", ty.to_token_stream());
-        }
-        for ty in [
-            quote::quote!(Result<u8, E>),
-            quote::quote!(io::Result<u8>),
-            quote::quote!(AppResult),
-            quote::quote!(T),
-            quote::quote!(Vec<u8>),
-            quote::quote!(String),
-            quote::quote!(::core::primitive::u8),
-        ] {
-            let ty: Type = syn::parse2(ty).unwrap();
-            assert!(!visibly_not_result(&ty), "{}", ty.to_token_stream());
-        }
-    }
-
-    #[test]
-    fn erases_impl_trait() {
-        let ty: Type = parse_quote!(Result<impl Iterator<Item = u8>, E>);
-        assert_eq!(
-            annotation_type(&ty).unwrap().to_token_stream().to_string(),
-            "Result < _ , E >"
-        );
-        let ty: Type = parse_quote!(impl Iterator<Item = u8>);
-        assert!(annotation_type(&ty).is_none());
-    }
-
-    #[test]
-    fn names_impl_types() {
-        let i: syn::ItemImpl = parse_quote!(
-            impl<T> Service<T> {}
-        );
-        assert_eq!(self_type_name(&i), "Service");
-        let i: syn::ItemImpl = parse_quote!(impl Display for &'_ r#Foo {});
-        assert_eq!(self_type_name(&i), "Foo");
-        let i: syn::ItemImpl = parse_quote!(impl Handler for (A, B) {});
-        assert_eq!(self_type_name(&i), "Handler");
+    fn snake_cases_type_names() {
+        assert_eq!(snake_case("HttpMethod"), "http_method");
+        assert_eq!(snake_case("Mode"), "mode");
     }
 }

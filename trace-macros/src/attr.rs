@@ -1,4 +1,5 @@
-//! Parsing of `#[traced(...)]` options and of the `attrs(...)` capture list.
+//! Parsing of `#[traced(...)]` options and of the `attrs(...)` capture list, and of the
+//! derive's `#[span(...)]` options on the container, fields and variants.
 //!
 //! Syntax the parser cannot resync past is returned as `Err`; every semantic problem
 //! (duplicate, unknown or malformed option) is recorded in the [`Ctxt`] and parsing goes on, so
@@ -15,8 +16,9 @@ use syn::{Expr, Ident, LitBool, LitStr, Path, Token};
 use crate::ctxt::Ctxt;
 use crate::suggest::did_you_mean;
 use crate::symbol::{
-    ATTRS, CRATE, DEBUG, DISPLAY, ERR, ERR_MODES, EVENT, KIND, KINDS, NAME, RET, RET_MODES, SKIP,
-    TRACED_OPTIONS,
+    ATTRS, CONTAINER_OPTIONS, CRATE, DEBUG, DISPLAY, ERR, ERR_MODES, EVENT, FIELD_OPTIONS, FLATTEN,
+    KIND, KINDS, NAME, PREFIX, REDACT, RENAME, RET, RET_MODES, SKIP, TRACED_OPTIONS,
+    VARIANT_OPTIONS,
 };
 
 /// One option slot: remembers where it was set so a second setting is reported as a duplicate.
@@ -544,6 +546,174 @@ impl Capture {
             Source::Expr(expr) => expr.span(),
         }
     }
+}
+
+/// The container's `#[span(prefix = "..", crate = path)]`.
+pub(crate) struct ContainerAttrs {
+    pub(crate) prefix: Attr<LitStr>,
+    pub(crate) krate: Attr<Path>,
+}
+
+impl ContainerAttrs {
+    /// Parses every `#[span(..)]` among `attrs`. Problems go into `cx`.
+    pub(crate) fn from_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut c = ContainerAttrs {
+            prefix: Attr::none(PREFIX),
+            krate: Attr::none(CRATE),
+        };
+        for attr in attrs.iter().filter(|a| a.path().is_ident("span")) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(PREFIX) {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    c.prefix.set(cx, &meta.path, lit);
+                } else if meta.path.is_ident(CRATE) {
+                    let value = meta.value()?;
+                    let path = if value.peek(LitStr) {
+                        let lit: LitStr = value.parse()?;
+                        lit.parse_with(Path::parse_mod_style)?
+                    } else {
+                        value.call(Path::parse_mod_style)?
+                    };
+                    c.krate.set(cx, &meta.path, path);
+                } else {
+                    unknown_span_option(cx, &meta, "container", CONTAINER_OPTIONS)?;
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+        c
+    }
+}
+
+/// How one field is recorded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum FieldMode {
+    Value,
+    Display,
+    Debug,
+    Redact,
+    Flatten,
+    Skip,
+}
+
+/// A field's `#[span(..)]`.
+pub(crate) struct FieldAttrs {
+    /// `rename = ".."`.
+    pub(crate) rename: Option<LitStr>,
+    /// The modes written (`skip`, `redact`, `flatten`, `display`, `debug`), each once, in
+    /// order, with the span of its keyword.
+    pub(crate) modes: Vec<(&'static str, Span)>,
+}
+
+impl FieldAttrs {
+    /// Parses every `#[span(..)]` among `attrs`. Problems go into `cx`.
+    pub(crate) fn from_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut rename: Attr<LitStr> = Attr::none(RENAME);
+        let mut modes: Vec<(&'static str, Span)> = Vec::new();
+        for attr in attrs.iter().filter(|a| a.path().is_ident("span")) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(RENAME) {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    rename.set(cx, &meta.path, lit);
+                    return Ok(());
+                }
+                let mode = [SKIP, REDACT, FLATTEN, DISPLAY, DEBUG]
+                    .into_iter()
+                    .find(|m| meta.path.is_ident(m));
+                match mode {
+                    Some(m) => {
+                        if modes.iter().any(|(seen, _)| *seen == m) {
+                            cx.error_spanned_by(&meta.path, format!("duplicate `{m}` option"));
+                        } else {
+                            modes.push((m, meta.path.span()));
+                        }
+                    }
+                    None => unknown_span_option(cx, &meta, "field", FIELD_OPTIONS)?,
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+        FieldAttrs {
+            rename: rename.take(),
+            modes,
+        }
+    }
+
+    /// How the field is recorded: by its first mode.
+    pub(crate) fn mode(&self) -> FieldMode {
+        match self.modes.first().map(|(m, _)| *m) {
+            Some(m) if m == SKIP => FieldMode::Skip,
+            Some(m) if m == REDACT => FieldMode::Redact,
+            Some(m) if m == FLATTEN => FieldMode::Flatten,
+            Some(m) if m == DISPLAY => FieldMode::Display,
+            Some(m) if m == DEBUG => FieldMode::Debug,
+            _ => FieldMode::Value,
+        }
+    }
+}
+
+/// A variant's `#[span(rename = "..")]`.
+pub(crate) struct VariantAttrs {
+    pub(crate) rename: Option<LitStr>,
+}
+
+impl VariantAttrs {
+    /// Parses every `#[span(..)]` among `attrs`. Problems go into `cx`.
+    pub(crate) fn from_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut rename: Attr<LitStr> = Attr::none(RENAME);
+        for attr in attrs.iter().filter(|a| a.path().is_ident("span")) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident(RENAME) {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    rename.set(cx, &meta.path, lit);
+                } else {
+                    unknown_span_option(cx, &meta, "variant", VARIANT_OPTIONS)?;
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+        VariantAttrs {
+            rename: rename.take(),
+        }
+    }
+}
+
+/// Records an unknown `#[span(..)]` option and skips its value, so the next one is still read.
+fn unknown_span_option(
+    cx: &Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    place: &str,
+    options: &[&str],
+) -> syn::Result<()> {
+    let word = meta.path.to_token_stream().to_string().replace(' ', "");
+    let list = options
+        .iter()
+        .map(|o| format!("`{o}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    cx.error_spanned_by(
+        &meta.path,
+        format!(
+            "unknown {place} option `{word}` in `#[span(..)]`; expected {list}{}",
+            did_you_mean(&word, options.iter().copied())
+        ),
+    );
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -33,11 +33,6 @@ impl Ctxt {
         self.errors.borrow_mut().push(err);
     }
 
-    /// Whether nothing went wrong so far.
-    pub(crate) fn is_ok(&self) -> bool {
-        self.errors.borrow().is_empty()
-    }
-
     /// All recorded errors combined into one, or `Ok` when there were none.
     pub(crate) fn check(self) -> syn::Result<()> {
         let mut errors = self.errors.into_inner().into_iter();

@@ -3,6 +3,10 @@
 //! Use them through `trace-core`, which re-exports both (default feature `macros`); the
 //! expansions call `trace_core::__private`, which is not public API. The documentation of
 //! every option is on [`macro@traced`] and [`SpanAttributes`](derive@SpanAttributes).
+//!
+//! The examples on the two macros are not doc-tests here: they need trace-core, and a dev-dependency on
+//! it would make the two crates a cycle that `cargo package` cannot verify. They are compiled
+//! and run in `ui-tests/tests/doc_examples.rs`.
 
 #![allow(
     clippy::single_match_else,
@@ -17,7 +21,8 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
-mod name;
+mod runtime;
+mod shape;
 mod suggest;
 mod symbol;
 mod valid;
@@ -26,7 +31,7 @@ use proc_macro::TokenStream;
 
 /// Instruments a function, or every method of an impl block, with a span.
 ///
-/// ```
+/// ```ignore
 /// use trace_macros::traced; // users write `use trace_core::traced;`
 /// # #[derive(Debug)] struct Item; #[derive(Debug)] struct Error;
 /// # impl std::fmt::Display for Error { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("e") } }
@@ -85,7 +90,7 @@ use proc_macro::TokenStream;
 /// About what you would write by hand with the trace-core API (the real expansion goes
 /// through hidden, non-generic entry points and picks the error recording by type):
 ///
-/// ```
+/// ```ignore
 /// use trace_core::{span, SpanKind};
 /// # #[derive(Debug)] struct Error;
 /// # impl std::fmt::Display for Error { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("e") } }
@@ -122,7 +127,7 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Derives `SpanAttributes`: records a struct's fields as span attributes, or an enum's
 /// variant name.
 ///
-/// ```
+/// ```ignore
 /// use trace_macros::SpanAttributes; // users write `use trace_core::SpanAttributes;`
 /// # #[derive(SpanAttributes)] struct ClientInfo { address: String }
 ///

@@ -1,34 +1,77 @@
-//! Semantic rules, checked on the parsed model. Every problem is recorded in the [`Ctxt`].
+//! Semantic rules, checked on the model: every error the macros report that is not about the
+//! syntax of an attribute (thiserror's `valid.rs`). Every problem is recorded in the [`Ctxt`]
+//! and checking goes on, so one build reports them all.
 
 use std::collections::HashSet;
 
 use proc_macro2::Span;
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::Signature;
 
-use crate::ast::{self, ResolvedName};
-use crate::attr::{option_span, Source, TracedArgs};
+use trace_names::{check_attribute_key, check_span_name};
+
+use crate::ast::{Data, Field, FreeFn, Input, Item, ResolvedName, Role, TracedFn, TracedImpl};
+use crate::attr::{option_span, FieldMode, Source, TracedArgs};
 use crate::ctxt::Ctxt;
-use crate::name::{check_attribute_key, check_span_name};
+use crate::shape;
 use crate::suggest::did_you_mean;
 
 /// Where the function being checked sits.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Place {
+enum Place {
     /// `#[traced]` directly on the function.
     Free,
     /// A method of a `#[traced]` impl block.
     Method,
 }
 
+/// Checks what `#[traced]` was put on.
+pub(crate) fn check_item(cx: &Ctxt, item: &Item<'_>) {
+    match item {
+        Item::Fn(FreeFn { args, func, .. }) => check_traced_fn(cx, func, args, Place::Free),
+        Item::Impl(block) => check_impl(cx, block),
+        Item::Trait(t) => cx.error_spanned_by(
+            t.trait_token,
+            "`#[traced]` cannot be applied to a trait declaration: put it on the `impl` \
+             blocks, or on default methods that have a body",
+        ),
+        Item::Declaration(sig) => cx.error_spanned_by(
+            sig,
+            "`#[traced]` needs a function body: this is a declaration; put the attribute on \
+             the implementation",
+        ),
+        Item::Other(keyword) => {
+            let msg = "`#[traced]` can only be applied to functions and impl blocks";
+            match keyword {
+                Some(tt) => cx.error_spanned_by(tt, msg),
+                None => cx.error_at(Span::call_site(), msg),
+            }
+        }
+    }
+}
+
+/// Checks an impl block's own options, then each method.
+fn check_impl(cx: &Ctxt, block: &TracedImpl<'_>) {
+    check_impl_block(cx, block.args);
+    for method in &block.methods {
+        for attr in &method.duplicates {
+            cx.error_spanned_by(attr, "duplicate `#[traced]` attribute on this method");
+        }
+        match &method.role {
+            Role::Skipped => check_skipped(cx, &method.args),
+            Role::Const => {}
+            Role::Traced(func) => check_traced_fn(cx, func, &method.args, Place::Method),
+        }
+    }
+}
+
+fn check_traced_fn(cx: &Ctxt, func: &TracedFn<'_>, args: &TracedArgs, place: Place) {
+    check_fn(cx, func.sig, args, &func.options.name, place);
+}
+
 /// Checks one function against its own options.
-pub(crate) fn check_fn(
-    cx: &Ctxt,
-    sig: &Signature,
-    args: &TracedArgs,
-    name: &ResolvedName,
-    place: Place,
-) {
+fn check_fn(cx: &Ctxt, sig: &Signature, args: &TracedArgs, name: &ResolvedName, place: Place) {
     if let Some(constness) = &sig.constness {
         cx.error_spanned_by(
             constness,
@@ -51,14 +94,14 @@ pub(crate) fn check_fn(
         );
     }
 
-    if args.ret.get().is_some() && ast::returns_nothing(&sig.output) {
+    if args.ret.get().is_some() && shape::returns_nothing(&sig.output) {
         cx.error_at(
             option_span(&args.ret),
             format!("`ret` has nothing to record: `{}` returns `()`", sig.ident),
         );
     }
 
-    let arguments = ast::argument_names(sig);
+    let arguments = shape::argument_names(sig);
     let mut seen: HashSet<String> = HashSet::new();
     for capture in args.attrs.get().map(Vec::as_slice).unwrap_or_default() {
         if let Source::Arg(ident) = &capture.source {
@@ -108,7 +151,7 @@ pub(crate) fn check_fn(
 }
 
 /// Checks the options written on an impl block itself.
-pub(crate) fn check_impl_block(cx: &Ctxt, args: &TracedArgs) {
+fn check_impl_block(cx: &Ctxt, args: &TracedArgs) {
     if args.name.get().is_some() {
         cx.error_at(
             option_span(&args.name),
@@ -132,7 +175,7 @@ pub(crate) fn check_impl_block(cx: &Ctxt, args: &TracedArgs) {
 }
 
 /// Checks options on a method that opted out with `skip`: nothing else may be set.
-pub(crate) fn check_skipped(cx: &Ctxt, args: &TracedArgs) {
+fn check_skipped(cx: &Ctxt, args: &TracedArgs) {
     let others: [(Option<Span>, &str); 6] = [
         (args.name.span(), "name"),
         (args.kind.span(), "kind"),
@@ -154,7 +197,7 @@ pub(crate) fn check_skipped(cx: &Ctxt, args: &TracedArgs) {
 }
 
 /// A key close to `key` that passes the grammar: lowercase, `-`/space to `_`, no empty parts.
-pub(crate) fn suggest_key(key: &str) -> String {
+fn suggest_key(key: &str) -> String {
     let mut out = String::new();
     let mut prev_lower = false;
     for c in key.chars() {
@@ -186,7 +229,7 @@ pub(crate) fn suggest_key(key: &str) -> String {
 }
 
 /// For a derive: checks a key built from a field name, prefix or rename.
-pub(crate) fn check_key(cx: &Ctxt, key: &str, obj: impl ToTokens, what: &str) -> bool {
+fn check_key(cx: &Ctxt, key: &str, obj: impl ToTokens, what: &str) -> bool {
     match check_attribute_key(key) {
         Ok(()) => true,
         Err(e) => {
@@ -201,6 +244,99 @@ pub(crate) fn check_key(cx: &Ctxt, key: &str, obj: impl ToTokens, what: &str) ->
                 format!("invalid {what} `{key}`: {}{hint}", e.message()),
             );
             false
+        }
+    }
+}
+
+/// Checks the input of `#[derive(SpanAttributes)]`.
+pub(crate) fn check_derive(cx: &Ctxt, input: &Input<'_>) {
+    let prefix_ok = match input.attrs.prefix.get() {
+        Some(lit) => check_key(cx, &lit.value(), lit, "prefix"),
+        None => true,
+    };
+    match &input.data {
+        Data::Struct(fields) => check_fields(cx, input, fields, prefix_ok),
+        Data::Unit => {}
+        Data::Tuple(unnamed) => cx.error_spanned_by(
+            unnamed,
+            "`SpanAttributes` needs named fields: a tuple struct's fields have no attribute \
+             keys; use a struct with named fields",
+        ),
+        Data::Enum(variants) => {
+            for variant in variants {
+                for attr in &variant.field_attrs {
+                    cx.error_spanned_by(
+                        attr,
+                        "`#[span(..)]` has no effect on the fields of an enum variant: an enum \
+                         records its variant name only",
+                    );
+                }
+            }
+            // An invalid prefix was reported above; the name is checked as if there were none.
+            if input.attrs.prefix.get().is_none() || !prefix_ok {
+                let key = crate::ast::snake_case(&input.original.ident.unraw().to_string());
+                check_key(
+                    cx,
+                    &key,
+                    &input.original.ident,
+                    "attribute key (from the enum name; set one with `#[span(prefix = \"..\")]`)",
+                );
+            }
+        }
+        Data::Union(data) => cx.error_spanned_by(
+            data.union_token,
+            "`SpanAttributes` cannot be derived for a union: which field is set is not known; \
+             implement the trait by hand",
+        ),
+    }
+}
+
+/// A struct's fields: modes that do not combine, keys that break the grammar or repeat.
+fn check_fields(cx: &Ctxt, input: &Input<'_>, fields: &[Field<'_>], prefix_ok: bool) {
+    let mut keys: HashSet<String> = HashSet::new();
+    for field in fields {
+        let modes = &field.attrs.modes;
+        if modes.len() > 1 {
+            let (first, _) = modes[0];
+            for (other, span) in &modes[1..] {
+                cx.error_at(
+                    *span,
+                    format!("`{other}` cannot be combined with `{first}` on the same field"),
+                );
+            }
+        }
+        let mode = field.attrs.mode();
+        if let (FieldMode::Flatten | FieldMode::Skip, Some(lit)) = (mode, &field.attrs.rename) {
+            let what = if mode == FieldMode::Skip {
+                "skip"
+            } else {
+                "flatten"
+            };
+            cx.error_spanned_by(
+                lit,
+                format!("`rename` has no effect with `{what}`: the field has no key of its own"),
+            );
+        }
+        if matches!(mode, FieldMode::Skip | FieldMode::Flatten) {
+            continue;
+        }
+        let own = field.own_key();
+        let valid = match &field.attrs.rename {
+            Some(lit) => check_key(cx, &own, lit, "attribute key"),
+            None => check_key(cx, &own, field.ident, "attribute key (from the field name)"),
+        };
+        if !valid {
+            continue;
+        }
+        // Under an invalid prefix (reported already), keys are compared without it.
+        let key = if prefix_ok { input.key(&own) } else { own };
+        if !keys.insert(key.clone()) {
+            let key_tokens = field
+                .attrs
+                .rename
+                .as_ref()
+                .map_or_else(|| field.ident.to_token_stream(), ToTokens::to_token_stream);
+            cx.error_spanned_by(key_tokens, format!("duplicate attribute key `{key}`"));
         }
     }
 }

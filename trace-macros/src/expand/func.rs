@@ -8,17 +8,19 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::{Block, Expr, Ident, ReturnType, Signature, Stmt, Type};
 
-use crate::ast::{self, FutureTail, Options, ResolvedName, Shape};
+use crate::ast::{Options, ResolvedName, TracedFn};
 use crate::attr::{Format, Source};
+use crate::shape::{self, FutureTail, Shape};
 
 /// Generated locals: mixed-site hygiene, invisible to the user's code.
 fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-/// The instrumented replacement for `block`.
-pub(crate) fn instrument(sig: &Signature, block: &Block, opts: &Options) -> Block {
-    let body = match ast::shape(sig, block) {
+/// The instrumented replacement for the function's block.
+pub(crate) fn instrument(f: &TracedFn<'_>) -> Block {
+    let (sig, block, opts) = (f.sig, f.block, &f.options);
+    let body = match shape::shape(sig, block) {
         Shape::Sync => sync_body(sig, block, opts),
         Shape::Async => async_body(sig, block, opts),
         Shape::Future(tail) => future_body(sig, block, opts, tail),
@@ -135,8 +137,8 @@ fn records_outcome(output: &ReturnType, opts: &Options) -> bool {
     match output {
         ReturnType::Default => false,
         ReturnType::Type(_, ty) => {
-            !ast::is_unit_or_never(ty)
-                && (opts.ret.is_some() || (opts.err.enabled && !ast::visibly_not_result(ty)))
+            !shape::is_unit_or_never(ty)
+                && (opts.ret.is_some() || (opts.err.enabled && !shape::visibly_not_result(ty)))
         }
     }
 }
@@ -184,7 +186,7 @@ fn record_outcome(
 fn not_result(output: &ReturnType) -> bool {
     match output {
         ReturnType::Default => true,
-        ReturnType::Type(_, ty) => ast::visibly_not_result(ty),
+        ReturnType::Type(_, ty) => shape::visibly_not_result(ty),
     }
 }
 
@@ -200,7 +202,7 @@ fn output_span(output: &ReturnType) -> Span {
 fn annotation(output: &ReturnType) -> Option<Type> {
     match output {
         ReturnType::Default => None,
-        ReturnType::Type(_, ty) => ast::annotation_type(ty),
+        ReturnType::Type(_, ty) => shape::annotation_type(ty),
     }
 }
 
@@ -210,7 +212,7 @@ fn fake_return(ty: Option<&Type>) -> TokenStream {
     let Some(ty) = ty else {
         return TokenStream::new();
     };
-    if ast::is_unit_or_never(ty) {
+    if shape::is_unit_or_never(ty) {
         return TokenStream::new();
     }
     let fake = local("__traced_fake_return");
@@ -315,7 +317,7 @@ fn async_body(sig: &Signature, block: &Block, opts: &Options) -> TokenStream {
 /// under their own names: the future keeps no second copy of them.
 fn start_async(sig: &Signature, opts: &Options, span: &Ident) -> TokenStream {
     let start = start(opts, Start::AsyncFn);
-    let plain = ast::plain_arguments(sig);
+    let plain = shape::plain_arguments(sig);
     let mut moved: Vec<&Ident> = Vec::new();
     for capture in &opts.captures {
         if let Source::Arg(name) = &capture.source {
@@ -343,12 +345,12 @@ fn future_body(sig: &Signature, block: &Block, opts: &Options, tail: FutureTail)
     let span = local("__traced_span");
     let start = start(opts, Start::Detached);
     let output_ty = match &sig.output {
-        ReturnType::Type(_, ty) => ast::future_output(ty).and_then(ast::annotation_type),
+        ReturnType::Type(_, ty) => shape::future_output(ty).and_then(shape::annotation_type),
         ReturnType::Default => None,
     };
-    let output_not_result = output_ty.as_ref().is_some_and(ast::visibly_not_result);
+    let output_not_result = output_ty.as_ref().is_some_and(shape::visibly_not_result);
     let records = (opts.err.enabled && !output_not_result) || opts.ret.is_some();
-    let records = records && !output_ty.as_ref().is_some_and(ast::is_unit_or_never);
+    let records = records && !output_ty.as_ref().is_some_and(shape::is_unit_or_never);
 
     // Wraps a future expression so its output is recorded, inside the span.
     let wrap = |future: TokenStream| -> TokenStream {
@@ -385,7 +387,7 @@ fn future_body(sig: &Signature, block: &Block, opts: &Options, tail: FutureTail)
                 (FutureTail::AsyncBlock, Expr::Async(inner)) => {
                     wrap(typed_async(inner, output_ty.as_ref()))
                 }
-                (_, expr) => match (ast::box_pin_async(expr), expr) {
+                (_, expr) => match (shape::box_pin_async(expr), expr) {
                     (Some(inner), Expr::Call(call)) => {
                         let func = &call.func;
                         let wrapped = wrap(typed_async(inner, output_ty.as_ref()));

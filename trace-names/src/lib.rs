@@ -1,19 +1,33 @@
-//! The span-name and attribute-key grammar.
+//! The span-name and attribute-key grammar of **traced**.
 //!
 //! Dependency-free `const fn`s, so the same rules run in three places: in trace-macros at
-//! expansion time (this file is included there with `#[path]`), in `const` assertions the
-//! expansions emit for non-literal names, and at run time. Keep it free of `std`-only items and
-//! of `crate::` paths.
+//! expansion time (a span name or attribute key written as a literal is checked there), in
+//! the `const` assertions its expansions emit for names given as constants, and at run time.
+//! Keep this crate free of dependencies, of `std`-only items and of allocation.
+//!
+//! ```
+//! use trace_names::{check_attribute_key, check_span_name, KeyError, NameError};
+//!
+//! assert_eq!(check_span_name("GET /users/{id}"), Ok(()));
+//! assert_eq!(check_span_name("fetch {}"), Err(NameError::Placeholder));
+//! assert_eq!(check_attribute_key("http.route"), Ok(()));
+//! assert_eq!(check_attribute_key("userId"), Err(KeyError::InvalidCharacter));
+//!
+//! // Usable in constants:
+//! const _: () = assert!(check_span_name("db.query").is_ok());
+//! ```
+
+#![cfg_attr(not(test), no_std)]
 
 /// Longest span name accepted, in bytes.
-pub(crate) const MAX_SPAN_NAME_LEN: usize = 128;
+pub const MAX_SPAN_NAME_LEN: usize = 128;
 
 /// Longest attribute key accepted, in bytes.
-pub(crate) const MAX_ATTRIBUTE_KEY_LEN: usize = 255;
+pub const MAX_ATTRIBUTE_KEY_LEN: usize = 255;
 
 /// Why a span name was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum NameError {
+pub enum NameError {
     /// The name is empty.
     Empty,
     /// The name is longer than [`MAX_SPAN_NAME_LEN`] bytes.
@@ -30,7 +44,7 @@ pub(crate) enum NameError {
 
 impl NameError {
     /// The diagnostic text: lowercase, no final period.
-    pub(crate) const fn message(self) -> &'static str {
+    pub const fn message(self) -> &'static str {
         match self {
             NameError::Empty => "span name must not be empty",
             NameError::TooLong => "span name must be at most 128 bytes long",
@@ -47,7 +61,7 @@ impl NameError {
 
 /// Why an attribute key was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KeyError {
+pub enum KeyError {
     /// The key is empty.
     Empty,
     /// The key is longer than [`MAX_ATTRIBUTE_KEY_LEN`] bytes.
@@ -62,7 +76,7 @@ pub(crate) enum KeyError {
 
 impl KeyError {
     /// The diagnostic text: lowercase, no final period.
-    pub(crate) const fn message(self) -> &'static str {
+    pub const fn message(self) -> &'static str {
         match self {
             KeyError::Empty => "attribute key must not be empty",
             KeyError::TooLong => "attribute key must be at most 255 bytes long",
@@ -91,7 +105,21 @@ const fn is_whitespace(b: u8) -> bool {
 ///
 /// A brace pair holding a plain identifier, as in the route template `GET /users/{id}`, is
 /// accepted: it is a common low-cardinality span name.
-pub(crate) const fn check_span_name(name: &str) -> Result<(), NameError> {
+///
+/// # Errors
+///
+/// The first rule the name breaks, as a [`NameError`]; its [`NameError::message`] is the
+/// diagnostic text.
+///
+/// # Examples
+///
+/// ```
+/// use trace_names::{check_span_name, NameError};
+///
+/// assert_eq!(check_span_name("Service::handle"), Ok(()));
+/// assert_eq!(check_span_name(" fetch"), Err(NameError::LeadingWhitespace));
+/// ```
+pub const fn check_span_name(name: &str) -> Result<(), NameError> {
     let bytes = name.as_bytes();
     let len = bytes.len();
     if len == 0 {
@@ -156,7 +184,21 @@ const fn is_placeholder(bytes: &[u8], start: usize) -> bool {
 
 /// Checks an attribute key against OpenTelemetry attribute naming: dot-separated namespaces
 /// of lowercase ASCII letters, digits and `_`, each starting with a letter, at most 255 bytes.
-pub(crate) const fn check_attribute_key(key: &str) -> Result<(), KeyError> {
+///
+/// # Errors
+///
+/// The first rule the key breaks, as a [`KeyError`]; its [`KeyError::message`] is the
+/// diagnostic text.
+///
+/// # Examples
+///
+/// ```
+/// use trace_names::{check_attribute_key, KeyError};
+///
+/// assert_eq!(check_attribute_key("http.response.status_code"), Ok(()));
+/// assert_eq!(check_attribute_key("a..b"), Err(KeyError::EmptySegment));
+/// ```
+pub const fn check_attribute_key(key: &str) -> Result<(), KeyError> {
     let bytes = key.as_bytes();
     let len = bytes.len();
     if len == 0 {
