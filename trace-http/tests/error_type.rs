@@ -100,7 +100,7 @@ fn traced_record_error_and_the_http_layer_agree() {
             current_span().record_error(&std::io::Error::other("disk on fire"));
         });
         record("record.enum", &|| {
-            current_span().record_error(&Failure::Refused)
+            current_span().record_error(&Failure::Refused);
         });
         [
             ("arc", "_OTHER".to_owned()),

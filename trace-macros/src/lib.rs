@@ -103,7 +103,7 @@ use proc_macro::TokenStream;
 ///         .start_with(|sink| sink.set("id", &id)); // runs only when sampled
 ///     let result = (move || lookup(id))(); // the original body
 ///     if let Err(e) = &result {
-///         guard.record_error_parts(e, std::any::type_name::<Error>());
+///         guard.record_error_parts(e, trace_core::error_type::<Error>());
 ///     }
 ///     result
 /// }

@@ -20,7 +20,7 @@ mod traced_options {
     }
 
     #[traced] // span "fetch", kind internal
-    fn fetch(id: u64) -> Result<Item, Error> {
+    fn fetch(_id: u64) -> Result<Item, Error> {
         // an `Err` is recorded automatically
         Ok(Item)
     }
@@ -56,9 +56,10 @@ mod traced_expansion {
         let guard = span("fetch")
             .kind(SpanKind::Client)
             .start_with(|sink| sink.set("id", &id)); // runs only when sampled
+        #[allow(clippy::redundant_closure_call)] // the expansion runs the body in a closure
         let result = (move || lookup(id))(); // the original body
         if let Err(e) = &result {
-            guard.record_error_parts(e, std::any::type_name::<Error>());
+            guard.record_error_parts(e, trace_core::error_type::<Error>());
         }
         result
     }
