@@ -185,7 +185,35 @@ def check(crate):
     return not problems
 
 
+def self_test():
+    """The checker on made-up crates: a clean one passes, a cycle and an upward import fail."""
+    import tempfile
+
+    def crate(files):
+        root = tempfile.mkdtemp()
+        for path, text in files.items():
+            full = os.path.join(root, "src", path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w", encoding="utf-8") as f:
+                f.write(text)
+        return root
+
+    layered = "// 0. base\nmod a;\n// 1. top\nmod b;\npub use crate::a::Thing;\n"
+    clean = crate({"lib.rs": layered, "a.rs": "pub struct Thing;\n",
+                   "b.rs": "use crate::Thing;\n#[cfg(test)]\nmod tests { use crate::b; }\n"})
+    cycle = crate({"lib.rs": "mod a;\nmod b;\n", "a.rs": "use crate::b::B;\npub struct A;\n",
+                   "b.rs": "use super::a::A;\npub struct B;\n"})
+    upward = crate({"lib.rs": layered, "a.rs": "pub struct Thing;\nfn f() { crate::b::g() }\n",
+                    "b.rs": "pub fn g() {}\n"})
+    results = [check(clean), check(cycle), check(upward)]
+    assert results == [True, False, False], results
+    print("self-test: ok")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--self-test"]:
+        self_test()
+        sys.exit(0)
     crates = sys.argv[1:]
     if not crates:
         sys.exit(__doc__)

@@ -29,3 +29,12 @@ count "fastrace, 2 properties" span::fastrace_two fastrace2
 count "tracing #[instrument], 2 fields, registry + no-op layer" span::tracing_instrumented tracing
 count "opentelemetry_sdk, sampled, 2 attributes" span::otel otel
 count "opentelemetry_sdk, AlwaysOff" span::otel otel-off
+# The batch worker's own work per sampled span (conversion into SpanData, freeing the ring
+# slot, releasing what exported spans own): everything the worker thread runs during
+# `profile-sampled` (the only thread it spawns), per span. Counted from the thread's entry
+# point, so it does not depend on what the compiler inlines into it.
+out=$(mktemp)
+valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" profile-sampled >/dev/null 2>&1
+n=$(callgrind_annotate --inclusive=yes "$out" | awk '/Thread>::new::thread_start \[/ {gsub(",","",$1); print $1; exit}')
+rm -f "$out"
+printf '| batch worker, per sampled span | %d |\n' $((n / 200000))
