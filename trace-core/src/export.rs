@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::data::{Resource, SpanData};
 
@@ -21,6 +22,19 @@ pub trait SpanExporter: Send + Sync + 'static {
     /// When the batch could not be delivered; it is counted and not retried by the
     /// processor (exporters retry internally where the protocol allows).
     fn export(&self, batch: &[SpanData]) -> Result<(), ExportError>;
+
+    /// Exports one batch that must be done by `deadline`: what the batch processor calls
+    /// while flushing and shutting down, so that the whole flush or shutdown fits its grace
+    /// period. An exporter that retries stops at the deadline, and does not retry a failure
+    /// that will not clear in time (a collector refusing connections). The default calls
+    /// [`export`](Self::export).
+    ///
+    /// # Errors
+    /// As [`export`](Self::export); [`ExportError::Timeout`] when the deadline passed first.
+    fn export_until(&self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
+        let _ = deadline;
+        self.export(batch)
+    }
 
     /// Flushes anything the exporter buffers.
     ///
@@ -46,6 +60,9 @@ impl SpanExporter for Box<dyn SpanExporter> {
     fn export(&self, batch: &[SpanData]) -> Result<(), ExportError> {
         (**self).export(batch)
     }
+    fn export_until(&self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
+        (**self).export_until(batch, deadline)
+    }
     fn force_flush(&self) -> Result<(), ExportError> {
         (**self).force_flush()
     }
@@ -60,6 +77,9 @@ impl SpanExporter for Box<dyn SpanExporter> {
 impl<T: SpanExporter> SpanExporter for Arc<T> {
     fn export(&self, batch: &[SpanData]) -> Result<(), ExportError> {
         (**self).export(batch)
+    }
+    fn export_until(&self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
+        (**self).export_until(batch, deadline)
     }
     fn force_flush(&self) -> Result<(), ExportError> {
         (**self).force_flush()
