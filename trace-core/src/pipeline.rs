@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::attributes::AttributeSink;
 use crate::clock::Epoch;
@@ -15,7 +16,7 @@ use crate::data::{InstrumentationScope, Resource};
 use crate::limits::SpanLimits;
 use crate::model::Link;
 use crate::panic;
-use crate::processor::{Processor, ProducerSlot};
+use crate::processor::{Counters, Processor, ProducerSlot};
 use crate::record::Finished;
 use crate::sampler::{ParentState, QuickStart, Sampler, SamplingDecision};
 use crate::value::{KeyValue, Value};
@@ -35,7 +36,7 @@ pub(crate) struct TracerInner {
     pub(crate) resource: Resource,
     pub(crate) scope: InstrumentationScope,
     pub(crate) generation: u64,
-    dropped: AtomicU64,
+    pub(crate) counters: Arc<Counters>,
     shut_down: AtomicBool,
 }
 
@@ -51,6 +52,7 @@ impl TracerInner {
         processor: Processor,
         resource: Resource,
         scope: InstrumentationScope,
+        counters: Arc<Counters>,
     ) -> Self {
         let fixed = ParentState::ALL.map(|state| sampler.fixed_decision(state));
         TracerInner {
@@ -63,7 +65,7 @@ impl TracerInner {
             resource,
             scope,
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
-            dropped: AtomicU64::new(0),
+            counters,
             shut_down: AtomicBool::new(false),
         }
     }
@@ -134,12 +136,7 @@ impl TracerInner {
     }
 
     pub(crate) fn count_dropped(&self, n: u64) {
-        self.dropped.fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// Spans dropped so far: queue full, or ended after shutdown.
-    pub(crate) fn dropped_spans(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.counters.add_dropped(n);
     }
 }
 

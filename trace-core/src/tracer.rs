@@ -3,13 +3,14 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::clock::Epoch;
 use crate::data::{InstrumentationScope, Resource};
 use crate::export::{ExportError, SpanExporter};
 use crate::limits::SpanLimits;
 use crate::pipeline::{self, TracerInner};
-use crate::processor::{BatchConfig, Processor};
+use crate::processor::{BatchConfig, Counters, Processor};
 use crate::sampler::{AlwaysOn, ParentBased, Sampler};
 use crate::value::KeyValue;
 
@@ -59,12 +60,21 @@ impl Tracer {
 
     /// Spans dropped so far: queue full, or ended after shutdown.
     pub fn dropped_spans(&self) -> u64 {
-        self.inner.dropped_spans()
+        self.inner.counters.dropped()
     }
 
-    /// Spans the exporter failed to deliver so far.
+    /// Spans the exporter failed to deliver so far (it returned an error, or panicked).
     pub fn failed_spans(&self) -> u64 {
-        self.inner.processor.failed_spans()
+        self.inner.counters.failed()
+    }
+
+    /// Spans the exporter took so far (it reported success).
+    ///
+    /// Every ended span is counted once: `exported_spans() + dropped_spans() +
+    /// failed_spans()` is the number of spans ended, once the queue is empty (after
+    /// [`force_flush`](Self::force_flush) or shutdown).
+    pub fn exported_spans(&self) -> u64 {
+        self.inner.counters.exported()
     }
 
     /// Exports every span ended so far and waits for it (bounded by the export timeout).
@@ -201,15 +211,22 @@ impl TracerBuilder {
             self.resource,
         );
         let epoch = Epoch::new();
+        let counters = Arc::new(Counters::default());
         let processor = match self.exporter {
             ExporterChoice::None => Processor::Discard,
             ExporterChoice::Batch(mut e) => {
                 e.set_resource(&resource);
-                Processor::batch(e, self.batch, epoch.clone(), self.scope.clone())
+                Processor::batch(
+                    e,
+                    self.batch,
+                    epoch.clone(),
+                    self.scope.clone(),
+                    Arc::clone(&counters),
+                )
             }
             ExporterChoice::Simple(mut e) => {
                 e.set_resource(&resource);
-                Processor::simple(e)
+                Processor::simple(e, Arc::clone(&counters))
             }
         };
         let inner = TracerInner::new(
@@ -219,6 +236,7 @@ impl TracerBuilder {
             processor,
             resource,
             self.scope,
+            counters,
         )
         .install();
         TracerGuard {
@@ -247,6 +265,16 @@ impl TracerGuard {
     /// Spans dropped so far (queue full or ended after shutdown).
     pub fn dropped_spans(&self) -> u64 {
         self.tracer.dropped_spans()
+    }
+
+    /// See [`Tracer::failed_spans`].
+    pub fn failed_spans(&self) -> u64 {
+        self.tracer.failed_spans()
+    }
+
+    /// See [`Tracer::exported_spans`].
+    pub fn exported_spans(&self) -> u64 {
+        self.tracer.exported_spans()
     }
 
     /// See [`Tracer::force_flush`].

@@ -8,7 +8,7 @@
 //! full or `scheduled_delay` has passed, and answers flush and shutdown requests. A full
 //! ring drops the new span and counts it: the caller never blocks.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, Thread};
@@ -20,6 +20,8 @@ use crate::clock::Epoch;
 use crate::data::{InstrumentationScope, SpanData};
 use crate::export::{ExportError, SpanExporter};
 use crate::record::Finished;
+
+use super::Counters;
 
 /// Batch processor settings; the defaults are the OpenTelemetry specification's.
 ///
@@ -132,7 +134,7 @@ impl Drop for Ring {
 struct Shared {
     rings: Mutex<Vec<Ring>>,
     control: Mutex<Vec<Control>>,
-    failed: AtomicU64,
+    counters: Arc<Counters>,
     /// Set before every unpark: the worker does not rely on the thread's unpark token alone,
     /// which exporter code that parks (an HTTP client waiting on a channel) can consume.
     notified: AtomicBool,
@@ -162,12 +164,13 @@ impl BatchProcessor {
         config: BatchConfig,
         epoch: Epoch,
         scope: InstrumentationScope,
+        counters: Arc<Counters>,
     ) -> Self {
         let config = config.normalized();
         let shared = Arc::new(Shared {
             rings: Mutex::new(Vec::new()),
             control: Mutex::new(Vec::new()),
-            failed: AtomicU64::new(0),
+            counters,
             notified: AtomicBool::new(false),
         });
         let worker_shared = Arc::clone(&shared);
@@ -263,10 +266,6 @@ impl BatchProcessor {
             }
         }
         result
-    }
-
-    pub(crate) fn failed_spans(&self) -> u64 {
-        self.shared.failed.load(Ordering::Relaxed)
     }
 }
 
@@ -389,9 +388,8 @@ impl Worker {
             Err(ExportError::Rejected { rejected, .. }) => (*rejected).min(sent),
             Err(_) => sent,
         };
-        if failed > 0 {
-            self.shared.failed.fetch_add(failed, Ordering::Relaxed);
-        }
+        self.shared.counters.add_failed(failed);
+        self.shared.counters.add_exported(sent - failed);
         // What the spans own is released now (not kept until the entry is reused), the
         // vectors' capacity stays for the next batch.
         for d in &mut self.batch[..self.len] {

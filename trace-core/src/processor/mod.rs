@@ -5,6 +5,9 @@
 mod batch;
 mod simple;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 pub use batch::BatchConfig;
 pub(crate) use batch::ProducerSlot;
 
@@ -12,6 +15,40 @@ use crate::clock::Epoch;
 use crate::data::InstrumentationScope;
 use crate::export::{ExportError, SpanExporter};
 use crate::record::Finished;
+
+/// What became of the spans that ended: every ended span is counted in exactly one of these
+/// (or is still queued). Shared by the tracer, its processor and the batch worker.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// Delivered to the exporter, which reported success.
+    exported: AtomicU64,
+    /// Never handed to the exporter: queue full, ended after shutdown, or left queued when
+    /// a shutdown gave up.
+    dropped: AtomicU64,
+    /// Handed to the exporter, which failed (or panicked) with them.
+    failed: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add_exported(&self, n: u64) {
+        self.exported.fetch_add(n, Ordering::Relaxed);
+    }
+    pub(crate) fn add_dropped(&self, n: u64) {
+        self.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+    pub(crate) fn add_failed(&self, n: u64) {
+        self.failed.fetch_add(n, Ordering::Relaxed);
+    }
+    pub(crate) fn exported(&self) -> u64 {
+        self.exported.load(Ordering::Relaxed)
+    }
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+    pub(crate) fn failed(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+}
 
 #[allow(clippy::large_enum_variant)] // one per tracer
 pub(crate) enum Processor {
@@ -27,12 +64,15 @@ impl Processor {
         config: BatchConfig,
         epoch: Epoch,
         scope: InstrumentationScope,
+        counters: Arc<Counters>,
     ) -> Self {
-        Processor::Batch(batch::BatchProcessor::new(exporter, config, epoch, scope))
+        Processor::Batch(batch::BatchProcessor::new(
+            exporter, config, epoch, scope, counters,
+        ))
     }
 
-    pub(crate) fn simple(exporter: Box<dyn SpanExporter>) -> Self {
-        Processor::Simple(simple::SimpleProcessor::new(exporter))
+    pub(crate) fn simple(exporter: Box<dyn SpanExporter>, counters: Arc<Counters>) -> Self {
+        Processor::Simple(simple::SimpleProcessor::new(exporter, counters))
     }
 
     /// Takes an ended span that did not go through a thread's producer slot; `false` when
@@ -65,14 +105,6 @@ impl Processor {
             Processor::Discard => Ok(()),
             Processor::Batch(b) => b.shutdown(),
             Processor::Simple(s) => s.shutdown(),
-        }
-    }
-
-    pub(crate) fn failed_spans(&self) -> u64 {
-        match self {
-            Processor::Discard => 0,
-            Processor::Batch(b) => b.failed_spans(),
-            Processor::Simple(s) => s.failed_spans(),
         }
     }
 }

@@ -1,13 +1,15 @@
 //! The synchronous processor: each span is exported as it ends (tests, debugging).
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::clock::Epoch;
 use crate::data::InstrumentationScope;
 use crate::export::{ExportError, SpanExporter};
 use crate::record::Finished;
+
+use super::Counters;
 
 thread_local! {
     /// Set while this thread runs the exporter: spans the exporter itself makes are dropped
@@ -33,16 +35,16 @@ impl Drop for Exporting {
 
 pub(crate) struct SimpleProcessor {
     exporter: Mutex<Box<dyn SpanExporter>>,
-    failed: AtomicU64,
-    shut_down: std::sync::atomic::AtomicBool,
+    counters: Arc<Counters>,
+    shut_down: AtomicBool,
 }
 
 impl SimpleProcessor {
-    pub(crate) fn new(exporter: Box<dyn SpanExporter>) -> Self {
+    pub(crate) fn new(exporter: Box<dyn SpanExporter>, counters: Arc<Counters>) -> Self {
         SimpleProcessor {
             exporter: Mutex::new(exporter),
-            failed: AtomicU64::new(0),
-            shut_down: std::sync::atomic::AtomicBool::new(false),
+            counters,
+            shut_down: AtomicBool::new(false),
         }
     }
 
@@ -60,7 +62,9 @@ impl SimpleProcessor {
         let _exporting = Exporting::enter();
         let result = self.with_exporter(|e| e.export(std::slice::from_ref(&data)));
         if result.is_err() {
-            self.failed.fetch_add(1, Ordering::Relaxed);
+            self.counters.add_failed(1);
+        } else {
+            self.counters.add_exported(1);
         }
         true
     }
@@ -81,9 +85,5 @@ impl SimpleProcessor {
             return Ok(());
         }
         self.with_exporter(SpanExporter::shutdown)
-    }
-
-    pub(crate) fn failed_spans(&self) -> u64 {
-        self.failed.load(Ordering::Relaxed)
     }
 }
