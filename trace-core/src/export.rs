@@ -138,3 +138,58 @@ impl fmt::Display for ExportError {
 }
 
 impl std::error::Error for ExportError {}
+
+/// Where in the pipeline an export failure happened; see [`ExportFailure`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureStage {
+    /// Exporting a batch (the exporter returned an error or panicked).
+    Export,
+    /// A flush (`force_flush`): exporting what was queued, or the exporter's own flush.
+    Flush,
+    /// Shutting down: exporting what was queued, or the exporter's own shutdown; or spans
+    /// left queued when the grace period ran out.
+    Shutdown,
+}
+
+/// A failure of the export pipeline, as the error hook receives it
+/// ([`TracerBuilder::on_error`](crate::TracerBuilder::on_error)); by default a summary goes
+/// to stderr.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ExportFailure {
+    /// What went wrong. An exporter that panicked is reported as
+    /// `ExportError::Other("the exporter panicked: ..")`.
+    pub error: ExportError,
+    /// How many spans were lost with it (each counted in `failed_spans()` or, for spans
+    /// never handed to the exporter, `dropped_spans()`).
+    pub spans: u64,
+    /// Where it happened.
+    pub stage: FailureStage,
+}
+
+impl ExportFailure {
+    /// A failure of `stage` that lost `spans` spans.
+    pub fn new(error: ExportError, spans: u64, stage: FailureStage) -> Self {
+        ExportFailure {
+            error,
+            spans,
+            stage,
+        }
+    }
+}
+
+impl fmt::Display for ExportFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stage = match self.stage {
+            FailureStage::Export => "export",
+            FailureStage::Flush => "flush",
+            FailureStage::Shutdown => "shutdown",
+        };
+        write!(f, "{stage} failed")?;
+        if self.spans > 0 {
+            write!(f, " ({} spans lost)", self.spans)?;
+        }
+        write!(f, ": {}", self.error)
+    }
+}

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use crate::clock::Epoch;
 use crate::data::{InstrumentationScope, Resource};
-use crate::export::{ExportError, SpanExporter};
+use crate::export::{ExportError, ExportFailure, SpanExporter};
 use crate::limits::SpanLimits;
 use crate::pipeline::{self, TracerInner};
-use crate::processor::{BatchConfig, Counters, Processor};
+use crate::processor::{BatchConfig, Counters, ErrorHook, Processor, Reporter};
 use crate::sampler::{AlwaysOn, ParentBased, Sampler};
 use crate::value::KeyValue;
 
@@ -58,13 +58,16 @@ impl Tracer {
         &self.inner.resource
     }
 
-    /// Spans dropped so far: queue full, or ended after shutdown.
+    /// Spans dropped so far: never handed to the exporter (the queue was full, they ended
+    /// after shutdown, or a shutdown ran out of time before sending them).
     pub fn dropped_spans(&self) -> u64 {
+        self.inner.processor.settle();
         self.inner.counters.dropped()
     }
 
     /// Spans the exporter failed to deliver so far (it returned an error, or panicked).
     pub fn failed_spans(&self) -> u64 {
+        self.inner.processor.settle();
         self.inner.counters.failed()
     }
 
@@ -74,7 +77,14 @@ impl Tracer {
     /// failed_spans()` is the number of spans ended, once the queue is empty (after
     /// [`force_flush`](Self::force_flush) or shutdown).
     pub fn exported_spans(&self) -> u64 {
+        self.inner.processor.settle();
         self.inner.counters.exported()
+    }
+
+    /// Spans ended and queued for the exporter now (a gauge: at most
+    /// `BatchConfig::max_queue_size`).
+    pub fn queued_spans(&self) -> u64 {
+        self.inner.processor.queued()
     }
 
     /// Exports every span ended so far and waits for it (bounded by the export timeout).
@@ -111,6 +121,7 @@ pub struct TracerBuilder {
     batch: BatchConfig,
     limits: SpanLimits,
     scope: InstrumentationScope,
+    on_error: Option<ErrorHook>,
 }
 
 impl fmt::Debug for TracerBuilder {
@@ -134,6 +145,7 @@ impl Default for TracerBuilder {
             batch: BatchConfig::default(),
             limits: SpanLimits::default(),
             scope: InstrumentationScope::default(),
+            on_error: None,
         }
     }
 }
@@ -202,6 +214,27 @@ impl TracerBuilder {
         self
     }
 
+    /// Routes export failures to `hook` instead of stderr: it is called on the thread that
+    /// saw the failure (the batch worker, or the thread that ended the span for a simple
+    /// exporter), once per failure: an export that failed or panicked, a flush or shutdown
+    /// that failed, spans a shutdown could not send. It must be quick and must not block;
+    /// a panic in it is contained. By default the first failure goes to stderr at once, and
+    /// then a summary at most every 10 seconds.
+    ///
+    /// # Examples
+    /// ```
+    /// use trace_core::Tracer;
+    /// let guard = Tracer::builder()
+    ///     .exporter(trace_exporters::NoopExporter)
+    ///     .on_error(|failure| eprintln!("tracing export: {failure}"))
+    ///     .install_global();
+    /// drop(guard);
+    /// ```
+    pub fn on_error(mut self, hook: impl Fn(&ExportFailure) + Send + Sync + 'static) -> Self {
+        self.on_error = Some(Arc::new(hook));
+        self
+    }
+
     /// Installs the tracer globally (replacing any previous one) and returns the guard that
     /// flushes and shuts it down when dropped.
     pub fn install_global(self) -> TracerGuard {
@@ -212,6 +245,10 @@ impl TracerBuilder {
         );
         let epoch = Epoch::new();
         let counters = Arc::new(Counters::default());
+        let reporter = Reporter::new(self.on_error);
+        if let Some(warning) = self.batch.warnings() {
+            eprintln!("{warning}");
+        }
         let processor = match self.exporter {
             ExporterChoice::None => Processor::Discard,
             ExporterChoice::Batch(mut e) => {
@@ -222,11 +259,12 @@ impl TracerBuilder {
                     epoch.clone(),
                     self.scope.clone(),
                     Arc::clone(&counters),
+                    reporter,
                 )
             }
             ExporterChoice::Simple(mut e) => {
                 e.set_resource(&resource);
-                Processor::simple(e, Arc::clone(&counters))
+                Processor::simple(e, Arc::clone(&counters), reporter)
             }
         };
         let inner = TracerInner::new(

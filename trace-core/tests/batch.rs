@@ -37,10 +37,15 @@ impl SpanExporter for Gate {
 fn shutdown_exports_every_finished_span() {
     let _s = serial();
     let exp = InMemoryExporter::new();
-    // A long delay: only shutdown can deliver the spans.
+    // A long delay: only shutdown can deliver the spans. The queue bound (shared by the
+    // threads) is above the 2,400 spans, so none is dropped whatever the worker does.
     let guard = Tracer::builder()
         .exporter(exp.clone())
-        .batch_config(BatchConfig::default().with_scheduled_delay(Duration::from_secs(3600)))
+        .batch_config(
+            BatchConfig::default()
+                .with_scheduled_delay(Duration::from_secs(3600))
+                .with_max_queue_size(4096),
+        )
         .install_global();
     for i in 0..1500 {
         let _g = span("s").start_with(|a| a.set("i", &i));
@@ -163,10 +168,14 @@ fn eight_threads_lose_nothing_below_the_bound() {
     let exp = InMemoryExporter::new();
     let guard = Tracer::builder()
         .exporter(exp.clone())
-        .batch_config(BatchConfig::default().with_scheduled_delay(Duration::from_millis(10)))
+        .batch_config(
+            BatchConfig::default()
+                .with_scheduled_delay(Duration::from_millis(10))
+                .with_max_queue_size(16 * 1024),
+        )
         .install_global();
-    // 2 x 1000 spans per thread: below the per-thread queue bound of 2048 even if the worker
-    // never ran before the end.
+    // 8 x 2 x 1000 spans: below the queue bound of 16,384 (shared by the threads) even if
+    // the worker never ran before the end.
     let per_thread = 1000;
     let threads: Vec<_> = (0..8)
         .map(|t| {

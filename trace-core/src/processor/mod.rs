@@ -3,6 +3,7 @@
 //! pipeline hands them the span and the thread's producer slot.
 
 mod batch;
+mod report;
 mod simple;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 pub use batch::BatchConfig;
 pub(crate) use batch::ProducerSlot;
+pub(crate) use report::{ErrorHook, Reporter};
 
 use crate::clock::Epoch;
 use crate::data::InstrumentationScope;
@@ -65,14 +67,19 @@ impl Processor {
         epoch: Epoch,
         scope: InstrumentationScope,
         counters: Arc<Counters>,
+        reporter: Reporter,
     ) -> Self {
         Processor::Batch(batch::BatchProcessor::new(
-            exporter, config, epoch, scope, counters,
+            exporter, config, epoch, scope, counters, reporter,
         ))
     }
 
-    pub(crate) fn simple(exporter: Box<dyn SpanExporter>, counters: Arc<Counters>) -> Self {
-        Processor::Simple(simple::SimpleProcessor::new(exporter, counters))
+    pub(crate) fn simple(
+        exporter: Box<dyn SpanExporter>,
+        counters: Arc<Counters>,
+        reporter: Reporter,
+    ) -> Self {
+        Processor::Simple(simple::SimpleProcessor::new(exporter, counters, reporter))
     }
 
     /// Takes an ended span that did not go through a thread's producer slot; `false` when
@@ -105,6 +112,22 @@ impl Processor {
             Processor::Discard => Ok(()),
             Processor::Batch(b) => b.shutdown(),
             Processor::Simple(s) => s.shutdown(),
+        }
+    }
+
+    /// After shutdown, counts as dropped what is still queued (spans that ended while the
+    /// pipeline was shutting down), so that the counters add up; a no-op before.
+    pub(crate) fn settle(&self) {
+        if let Processor::Batch(b) = self {
+            b.settle();
+        }
+    }
+
+    /// Spans queued now, not yet handed to the exporter.
+    pub(crate) fn queued(&self) -> u64 {
+        match self {
+            Processor::Batch(b) => b.queued(),
+            Processor::Discard | Processor::Simple(_) => 0,
         }
     }
 }

@@ -3,12 +3,14 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread;
 
 use crate::clock::Epoch;
-use crate::data::InstrumentationScope;
-use crate::export::{ExportError, SpanExporter};
+use crate::data::{InstrumentationScope, SpanData};
+use crate::export::{ExportError, ExportFailure, FailureStage, SpanExporter};
 use crate::record::Finished;
 
+use super::report::{self, Reporter};
 use super::Counters;
 
 thread_local! {
@@ -36,14 +38,20 @@ impl Drop for Exporting {
 pub(crate) struct SimpleProcessor {
     exporter: Mutex<Box<dyn SpanExporter>>,
     counters: Arc<Counters>,
+    reporter: Reporter,
     shut_down: AtomicBool,
 }
 
 impl SimpleProcessor {
-    pub(crate) fn new(exporter: Box<dyn SpanExporter>, counters: Arc<Counters>) -> Self {
+    pub(crate) fn new(
+        exporter: Box<dyn SpanExporter>,
+        counters: Arc<Counters>,
+        reporter: Reporter,
+    ) -> Self {
         SimpleProcessor {
             exporter: Mutex::new(exporter),
             counters,
+            reporter,
             shut_down: AtomicBool::new(false),
         }
     }
@@ -59,14 +67,36 @@ impl SimpleProcessor {
             return false;
         }
         let data = finished.into_data(epoch, scope);
-        let _exporting = Exporting::enter();
-        let result = self.with_exporter(|e| e.export(std::slice::from_ref(&data)));
-        if result.is_err() {
-            self.counters.add_failed(1);
+        let result = if thread::panicking() {
+            // This thread is unwinding (a panic ended the span): a panic in the exporter now
+            // would abort the process. The export runs on a helper thread instead, where a
+            // panic is contained like anywhere else.
+            thread::scope(|s| {
+                thread::Builder::new()
+                    .name("traced-export".into())
+                    .spawn_scoped(s, || self.export_one(&data))
+                    .map_err(|e| ExportError::new(format!("no thread to export on: {e}")))?
+                    .join()
+                    .unwrap_or_else(|payload| Err(report::panicked(&*payload)))
+            })
         } else {
-            self.counters.add_exported(1);
+            self.export_one(&data)
+        };
+        match result {
+            Ok(()) => self.counters.add_exported(1),
+            Err(e) => {
+                self.counters.add_failed(1);
+                self.reporter
+                    .report(ExportFailure::new(e, 1, FailureStage::Export));
+            }
         }
         true
+    }
+
+    /// Exports one span, a panic in the exporter turned into an error.
+    fn export_one(&self, data: &SpanData) -> Result<(), ExportError> {
+        let _exporting = Exporting::enter();
+        report::contained(|| self.with_exporter(|e| e.export(std::slice::from_ref(data))))
     }
 
     fn with_exporter<R>(&self, f: impl FnOnce(&dyn SpanExporter) -> R) -> R {
@@ -77,13 +107,24 @@ impl SimpleProcessor {
     }
 
     pub(crate) fn force_flush(&self) -> Result<(), ExportError> {
-        self.with_exporter(SpanExporter::force_flush)
+        let result = report::contained(|| self.with_exporter(SpanExporter::force_flush));
+        if let Err(e) = &result {
+            self.reporter
+                .report(ExportFailure::new(e.clone(), 0, FailureStage::Flush));
+        }
+        result
     }
 
     pub(crate) fn shutdown(&self) -> Result<(), ExportError> {
         if self.shut_down.swap(true, Ordering::Relaxed) {
             return Ok(());
         }
-        self.with_exporter(SpanExporter::shutdown)
+        let result = report::contained(|| self.with_exporter(SpanExporter::shutdown));
+        if let Err(e) = &result {
+            self.reporter
+                .report(ExportFailure::new(e.clone(), 0, FailureStage::Shutdown));
+        }
+        self.reporter.flush();
+        result
     }
 }
