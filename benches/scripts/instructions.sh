@@ -35,6 +35,6 @@ count "opentelemetry_sdk, AlwaysOff" span::otel otel-off
 # point, so it does not depend on what the compiler inlines into it.
 out=$(mktemp)
 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" profile-sampled >/dev/null 2>&1
-n=$(callgrind_annotate --inclusive=yes "$out" | awk '/Thread>::new::thread_start \[/ {gsub(",","",$1); print $1; exit}')
+n=$(callgrind_annotate --inclusive=yes "$out" | awk '/Thread>::new::thread_start \[/ && !done {gsub(",","",$1); print $1; done = 1}')
 rm -f "$out"
 printf '| batch worker, per sampled span | %d |\n' $((n / 200000))

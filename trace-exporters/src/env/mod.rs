@@ -38,7 +38,7 @@ use crate::config_error::ConfigError;
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`, `_CLIENT_KEY` | PEM files for mutual TLS, set together; `tls` feature |
 /// | `OTEL_BSP_SCHEDULE_DELAY` | milliseconds between exports, at least 10 (`5000`) |
 /// | `OTEL_BSP_EXPORT_TIMEOUT` | milliseconds an export (and shutdown) may take (`30000`) |
-/// | `OTEL_BSP_MAX_QUEUE_SIZE` | spans queued per producing thread before new ones are dropped, at most 65536 (`2048`) |
+/// | `OTEL_BSP_MAX_QUEUE_SIZE` | spans queued (all threads together) before new ones are dropped, at most 65536 (`2048`) |
 /// | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | spans per export, at most the queue size (`512`) |
 /// | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` (or `OTEL_ATTRIBUTE_COUNT_LIMIT`) | attributes per span (`128`) |
 /// | `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT` | events, links per span (`128`) |

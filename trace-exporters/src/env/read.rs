@@ -111,14 +111,11 @@ pub(crate) struct EnvConfig {
     pub(crate) unknown: Vec<UnknownVar>,
 }
 
-/// The largest `OTEL_BSP_MAX_QUEUE_SIZE` accepted: 65,536 spans (32 times the default).
-///
-/// The queue is a ring per producing thread, reserved when the thread ends its first span
-/// (about 370 bytes a span, see `BatchConfig::max_queue_size`): 65,536 is about 24 MiB per
-/// producing thread, already 1.5 GiB for 64 producers. A larger ring would only hold more
-/// spans during an outage; 1 << 20 would reserve ~390 MiB per thread and 1 << 24 (the old
-/// limit) ~6 GiB, enough to take a container down for one misplaced digit.
-pub(crate) const MAX_QUEUE_SIZE: usize = 1 << 16;
+/// The largest `OTEL_BSP_MAX_QUEUE_SIZE` accepted: `BatchConfig::MAX_QUEUE_SIZE` (65,536
+/// spans, 32 times the default; about 24 MiB queued before attributes). The bound holds
+/// for all threads together; 1 << 24 (the old limit) reserved ~6 GiB per producing thread,
+/// enough to take a container down for one misplaced digit.
+pub(crate) const MAX_QUEUE_SIZE: usize = trace_core::BatchConfig::MAX_QUEUE_SIZE;
 /// The shortest `OTEL_BSP_SCHEDULE_DELAY` accepted. The batch worker wakes once per delay
 /// even when idle: 0 made it spin (7 % of a core doing nothing); 10 ms is at most 100
 /// idle wake-ups a second.
@@ -473,14 +470,13 @@ impl BatchSettings {
             },
             export_timeout: vars.millis(V::BspExportTimeout)?,
             max_queue_size: match vars.positive(V::BspMaxQueueSize)? {
-                // Each producing thread's queue is allocated up front.
                 Some(n) if n > MAX_QUEUE_SIZE => {
                     return Err(ConfigError::for_setting(
                         V::BspMaxQueueSize,
                         n.to_string(),
                         format!(
-                            "a whole number from 1 to {MAX_QUEUE_SIZE} (spans per producing \
-                             thread, each thread's queue is reserved up front)"
+                            "a whole number from 1 to {MAX_QUEUE_SIZE} (spans queued, all \
+                             threads together)"
                         ),
                     ))
                 }
