@@ -272,9 +272,14 @@ fn tracestate_fields_combined_and_invalid_ones_dropped() {
                 ],
                 None,
             ),
-            (vec![("tracestate", "foo=1"), ("tracestate", "foo=2")], None),
+            // Trace Context, 2026 revision: a repeated key keeps its first member, and `@`
+            // is a key character.
+            (
+                vec![("tracestate", "foo=1"), ("tracestate", "foo=2")],
+                Some("foo=1"),
+            ),
             (vec![("tracestate", "foo=1,FOO=2")], None),
-            (vec![("tracestate", "foo@=1,bar=2")], None),
+            (vec![("tracestate", "foo@=1,bar=2")], Some("foo@=1,bar=2")),
             (vec![("tracestate", "foo=bar=baz")], None),
             (vec![("tracestate", "foo=,bar=3")], None),
             (

@@ -51,7 +51,8 @@ use crate::{Context, SpanContext, TraceState};
 
 // The header grammars sit low, beside the span context (layer 0 of the crate, see lib.rs):
 // `Context` holds a `Baggage`.
-// 0. the W3C header grammars
+// 0. the header grammars
+mod b3;
 mod baggage;
 mod percent;
 mod traceparent;
@@ -61,6 +62,10 @@ mod tracestate;
 mod header_map;
 mod propagators;
 
+pub use b3::{
+    format_b3, parse_b3, B3, X_B3_FLAGS, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED, X_B3_SPAN_ID,
+    X_B3_TRACE_ID,
+};
 pub use baggage::{
     Baggage, BaggageEntry, BaggageError, BaggageProperty, MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ENTRIES,
 };
@@ -165,9 +170,9 @@ impl<S: BuildHasher> Extractor for HashMap<String, String, S> {
     }
 }
 
-/// Writes `span_context` as `traceparent` (and `tracestate` when not empty) into `injector`.
-/// Nothing is written for an invalid context or when W3C Trace Context is not among the
-/// [`propagators`].
+/// Writes `span_context` into `injector` in every enabled format: `traceparent` (and
+/// `tracestate` when not empty) for W3C Trace Context, `b3` for B3, the `x-b3-*` fields for
+/// B3 multi-header (see [`propagators`]). Nothing is written for an invalid context.
 ///
 /// # Examples
 /// ```
@@ -178,13 +183,23 @@ impl<S: BuildHasher> Extractor for HashMap<String, String, S> {
 /// assert!(headers.is_empty());
 /// ```
 pub fn inject<I: Injector + ?Sized>(span_context: &SpanContext, injector: &mut I) {
-    if !propagators().trace_context() {
-        return;
+    let enabled = propagators();
+    if enabled.trace_context() {
+        if let Some(traceparent) = format_traceparent(span_context) {
+            injector.set(TRACEPARENT, traceparent);
+            if !span_context.trace_state.is_empty() {
+                injector.set(TRACESTATE, span_context.trace_state.header());
+            }
+        }
     }
-    if let Some(traceparent) = format_traceparent(span_context) {
-        injector.set(TRACEPARENT, traceparent);
-        if !span_context.trace_state.is_empty() {
-            injector.set(TRACESTATE, span_context.trace_state.header());
+    if enabled.b3() {
+        if let Some(b3) = format_b3(span_context) {
+            injector.set(B3, b3);
+        }
+    }
+    if enabled.b3_multi() {
+        for (key, value) in b3::format_multi(span_context).into_iter().flatten() {
+            injector.set(key, value);
         }
     }
 }
@@ -222,13 +237,15 @@ pub fn inject_current<I: Injector + ?Sized>(injector: &mut I) {
     inject_context(&Context::current(), injector);
 }
 
-/// Reads the caller's span context (`is_remote = true`) from `traceparent` and
-/// `tracestate`.
+/// Reads the caller's span context (`is_remote = true`): from `traceparent` and
+/// `tracestate` (W3C Trace Context), or, when W3C Trace Context is not enabled or finds
+/// nothing, from B3 (the `b3` header, then the `x-b3-*` fields) when a B3 propagator is
+/// enabled (see [`propagators`]).
 ///
-/// `None` when there is no `traceparent`, when it is invalid or repeated, or when W3C Trace
-/// Context is not among the [`propagators`]: the callee then starts a new trace. A
-/// `tracestate` is read only with a valid `traceparent`; repeated fields are combined in
-/// order, and an invalid one is dropped without affecting the `traceparent`.
+/// `None` when no enabled format finds a valid context (a `traceparent` that is invalid or
+/// repeated finds none): the callee then starts a new trace. A `tracestate` is read only
+/// with a valid `traceparent`; repeated fields are combined in order, and an invalid one is
+/// dropped without affecting the `traceparent`.
 ///
 /// # Examples
 /// ```
@@ -246,9 +263,19 @@ pub fn inject_current<I: Injector + ?Sized>(injector: &mut I) {
 /// assert!(trace_core::propagation::extract(&headers).is_none());
 /// ```
 pub fn extract<E: Extractor + ?Sized>(extractor: &E) -> Option<SpanContext> {
-    if !propagators().trace_context() {
-        return None;
-    }
+    let enabled = propagators();
+    let w3c = enabled
+        .trace_context()
+        .then(|| extract_trace_context(extractor))
+        .flatten();
+    w3c.or_else(|| {
+        (enabled.b3() || enabled.b3_multi())
+            .then(|| extract_b3(extractor))
+            .flatten()
+    })
+}
+
+fn extract_trace_context<E: Extractor + ?Sized>(extractor: &E) -> Option<SpanContext> {
     let values = extractor.get_all(TRACEPARENT);
     let [value] = values.as_slice() else {
         return None;
@@ -261,6 +288,26 @@ pub fn extract<E: Extractor + ?Sized>(extractor: &E) -> Option<SpanContext> {
         flags,
         true,
         trace_state,
+    ))
+}
+
+/// B3, single header first, then the multi-header fields.
+fn extract_b3<E: Extractor + ?Sized>(extractor: &E) -> Option<SpanContext> {
+    let (trace_id, span_id, flags) = extractor.get(B3).and_then(parse_b3).or_else(|| {
+        b3::parse_multi(
+            extractor.get(X_B3_TRACE_ID),
+            extractor.get(X_B3_SPAN_ID),
+            extractor.get(X_B3_PARENT_SPAN_ID),
+            extractor.get(X_B3_SAMPLED),
+            extractor.get(X_B3_FLAGS),
+        )
+    })?;
+    Some(SpanContext::new(
+        trace_id,
+        span_id,
+        flags,
+        true,
+        TraceState::default(),
     ))
 }
 
@@ -366,7 +413,9 @@ mod tests {
     fn tracestate_needs_a_valid_traceparent_and_never_spoils_it() {
         let m = map(&[("tracestate", "foo=1")]);
         assert!(extract(&m).is_none());
-        let m = map(&[("traceparent", TP), ("tracestate", "foo=1,foo=2")]);
+        // An invalid tracestate (a key in upper case; a repeated key was invalid too before
+        // Trace Context's 2026 revision) is dropped, the traceparent kept.
+        let m = map(&[("traceparent", TP), ("tracestate", "foo=1,Foo=2")]);
         let cx = extract(&m).unwrap();
         assert!(cx.trace_state.is_empty());
         assert!(cx.is_remote);

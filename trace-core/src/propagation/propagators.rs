@@ -4,18 +4,27 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-const TRACE_CONTEXT: u8 = 0b01;
-const BAGGAGE: u8 = 0b10;
+const TRACE_CONTEXT: u8 = 0b0001;
+const BAGGAGE: u8 = 0b0010;
+const B3: u8 = 0b0100;
+const B3_MULTI: u8 = 0b1000;
 
-/// The set of enabled propagators: W3C Trace Context (`tracecontext`) and W3C Baggage
-/// (`baggage`). The default, as in OpenTelemetry, is both.
+/// The set of enabled propagators: W3C Trace Context (`tracecontext`), W3C Baggage
+/// (`baggage`), and B3 in its single-header (`b3`) and multi-header (`b3multi`) forms. The
+/// default, as in OpenTelemetry, is W3C Trace Context and Baggage.
+///
+/// Injection writes every enabled format. Extraction reads W3C Trace Context first; when
+/// it finds no valid `traceparent`, B3 (with either B3 propagator enabled, both forms are
+/// read, the single header first, as the specification asks).
 ///
 /// # Examples
 /// ```
 /// use trace_core::propagation::Propagators;
 /// assert_eq!(Propagators::from_env_value("tracecontext,baggage").unwrap(), Propagators::default());
 /// assert_eq!(Propagators::from_env_value("none").unwrap(), Propagators::NONE);
-/// assert!(Propagators::from_env_value("b3").is_err());
+/// let p = Propagators::from_env_value("tracecontext,b3multi").unwrap();
+/// assert!(p.trace_context() && p.b3_multi() && !p.b3());
+/// assert!(Propagators::from_env_value("jaeger").is_err());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Propagators(u8);
@@ -27,16 +36,26 @@ impl Propagators {
     pub const TRACE_CONTEXT: Propagators = Propagators(TRACE_CONTEXT);
     /// W3C Baggage only (`baggage`).
     pub const BAGGAGE: Propagators = Propagators(BAGGAGE);
-    /// Both (the default).
+    /// W3C Trace Context and W3C Baggage (the default).
     pub const ALL: Propagators = Propagators(TRACE_CONTEXT | BAGGAGE);
+    /// B3, single header (`b3`).
+    pub const B3: Propagators = Propagators(B3);
+    /// B3, multiple headers (`X-B3-TraceId`, `X-B3-SpanId`, `X-B3-Sampled`).
+    pub const B3_MULTI: Propagators = Propagators(B3_MULTI);
+
+    /// Both sets together.
+    #[must_use]
+    pub const fn with(self, other: Propagators) -> Propagators {
+        Propagators(self.0 | other.0)
+    }
 
     /// Reads an `OTEL_PROPAGATORS` value: a comma-separated list of `tracecontext`,
-    /// `baggage`, or `none` alone (case-insensitive, spaces ignored). An empty value means
-    /// the default (both), as for an unset variable.
+    /// `baggage`, `b3`, `b3multi`, or `none` alone (case-insensitive, spaces ignored). An
+    /// empty value means the default (`tracecontext,baggage`), as for an unset variable.
     ///
     /// # Errors
     /// [`PropagatorsError`] for any other name (including propagators this crate does not
-    /// implement, such as `b3` or `jaeger`) or for `none` combined with another name; its
+    /// implement, such as `jaeger` or `xray`) or for `none` combined with another name; its
     /// message names the variable and the accepted values.
     ///
     /// # Examples
@@ -63,6 +82,10 @@ impl Propagators {
                 bits |= TRACE_CONTEXT;
             } else if name.eq_ignore_ascii_case("baggage") {
                 bits |= BAGGAGE;
+            } else if name.eq_ignore_ascii_case("b3") {
+                bits |= B3;
+            } else if name.eq_ignore_ascii_case("b3multi") {
+                bits |= B3_MULTI;
             } else if name.eq_ignore_ascii_case("none") {
                 none = true;
             } else {
@@ -90,6 +113,16 @@ impl Propagators {
     pub const fn baggage(self) -> bool {
         self.0 & BAGGAGE != 0
     }
+
+    /// Whether B3 single-header is enabled.
+    pub const fn b3(self) -> bool {
+        self.0 & B3 != 0
+    }
+
+    /// Whether B3 multi-header is enabled.
+    pub const fn b3_multi(self) -> bool {
+        self.0 & B3_MULTI != 0
+    }
 }
 
 impl Default for Propagators {
@@ -107,6 +140,12 @@ impl fmt::Debug for Propagators {
         if self.baggage() {
             list.entry(&"baggage");
         }
+        if self.b3() {
+            list.entry(&"b3");
+        }
+        if self.b3_multi() {
+            list.entry(&"b3multi");
+        }
         list.finish()
     }
 }
@@ -123,7 +162,7 @@ impl fmt::Display for PropagatorsError {
         write!(
             f,
             "OTEL_PROPAGATORS={:?}: {}; accepted values: a comma-separated list of \
-             `tracecontext` and `baggage`, or `none`",
+             `tracecontext`, `baggage`, `b3` and `b3multi`, or `none`",
             self.value, self.reason
         )
     }
@@ -173,16 +212,18 @@ mod tests {
     }
 
     #[test]
+    fn accepts_b3_and_b3multi() {
+        let p = Propagators::from_env_value("B3, tracecontext").unwrap();
+        assert!(p.b3() && p.trace_context() && !p.b3_multi() && !p.baggage());
+        let p = Propagators::from_env_value("b3multi").unwrap();
+        assert!(p.b3_multi() && !p.b3());
+        assert_eq!(format!("{p:?}"), r#"{"b3multi"}"#);
+    }
+
+    #[test]
     fn rejects_unknown_and_mixed_none() {
-        for bad in [
-            "b3",
-            "b3multi",
-            "jaeger",
-            "xray",
-            "ottrace",
-            "tracecontext,none",
-            "trace",
-        ] {
+        // b3 and b3multi were rejected here until B3 was implemented (issue 15).
+        for bad in ["jaeger", "xray", "ottrace", "tracecontext,none", "trace"] {
             let err = Propagators::from_env_value(bad).unwrap_err();
             let msg = err.to_string();
             assert!(msg.contains("OTEL_PROPAGATORS"), "{msg}");

@@ -22,7 +22,7 @@ use crate::config_error::ConfigError;
 /// | variable | accepted values (default) |
 /// | --- | --- |
 /// | `OTEL_SDK_DISABLED` | `true`, `false` (`false`); `true` installs a tracer that records and exports nothing |
-/// | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `none` (`tracecontext,baggage`); set process-wide by `init_from_env` only |
+/// | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `b3`, `b3multi`, `none` (`tracecontext,baggage`); set process-wide by `init_from_env` only |
 /// | `OTEL_SERVICE_NAME` | the `service.name` resource attribute (`unknown_service:<executable name>`) |
 /// | `OTEL_RESOURCE_ATTRIBUTES` | `key=value,key2=value2`, percent-encoded; `OTEL_SERVICE_NAME` wins over a `service.name` here |
 /// | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`, `ratelimited` (`parentbased_always_on`) |
