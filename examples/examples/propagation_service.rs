@@ -100,7 +100,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    guard.shutdown()?;
+    // A collector that is down is reported, not turned into this service's exit code.
+    if let Err(e) = guard.shutdown() {
+        eprintln!("propagation_service: traced: {e}");
+    }
     Ok(())
 }
 

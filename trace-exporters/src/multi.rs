@@ -1,6 +1,7 @@
 //! Fan-out to several exporters.
 
 use std::fmt;
+use std::time::Instant;
 
 use trace_core::{ExportError, Resource, SpanData, SpanExporter};
 
@@ -90,6 +91,11 @@ impl MultiExporter {
 impl SpanExporter for MultiExporter {
     fn export(&self, batch: &[SpanData]) -> Result<(), ExportError> {
         self.each("export", |e| e.export(batch))
+    }
+
+    /// Gives every exporter the same `deadline`.
+    fn export_until(&self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
+        self.each("export", |e| e.export_until(batch, deadline))
     }
 
     fn force_flush(&self) -> Result<(), ExportError> {

@@ -174,18 +174,27 @@ struct Reply {
 
 /// Sends `body` until the collector takes it, the error is final, the
 /// export timeout is spent or shutdown starts.
+///
+/// With `until` (an export for a flush or a shutdown, see
+/// [`SpanExporter::export_until`](trace_core::SpanExporter::export_until)), the
+/// attempts also stop at `until`, and a collector that is not there (connection
+/// refused, host not found or unreachable) is not tried again: that is known at
+/// once and will not change within a grace period. Answers that mean "try again
+/// later" (429, 502, 503, 504) are still retried while time remains.
 pub(crate) fn send(
     config: &HttpConfig,
     body: &[u8],
     shutdown: &ShutdownSignal,
     retries: &AtomicU64,
+    until: Option<Instant>,
 ) -> Result<PartialSuccess, ExportError> {
     let start = Instant::now();
     // A timeout too large to add to a clock reading (say Duration::MAX) is
     // the same as one that never ends.
-    let deadline = start
+    let own = start
         .checked_add(config.timeout)
         .unwrap_or_else(|| start + FOREVER);
+    let deadline = until.map_or(own, |until| until.min(own));
     let mut jitter = Jitter::new();
     let mut retry_number = 0u32;
     loop {
@@ -214,6 +223,12 @@ pub(crate) fn send(
                 )
             }
             Ok(reply) => return Err(status_error(config, &reply)),
+            Err(e) if until.is_some() && is_unreachable(&e) => {
+                return Err(ExportError::new(format!(
+                    "OTLP export to {} failed: {e} (no retry: the collector is not there)",
+                    config.endpoint
+                )))
+            }
             Err(e) if is_retryable_error(&e) => (
                 ExportError::new(format!("OTLP export to {} failed: {e}", config.endpoint)),
                 config.retry.backoff(retry_number, &mut jitter),
@@ -232,9 +247,13 @@ pub(crate) fn send(
             .checked_add(wait)
             .is_none_or(|at| at >= deadline)
         {
+            let limit = if deadline < own {
+                "the flush or shutdown deadline".to_owned()
+            } else {
+                format!("the export timeout of {:?}", config.timeout)
+            };
             return Err(ExportError::new(format!(
-                "{error} (no retry: the next attempt, in {wait:?}, would pass the export timeout of {:?})",
-                config.timeout
+                "{error} (no retry: the next attempt, in {wait:?}, would pass {limit})"
             )));
         }
         if !shutdown.sleep(wait) {
@@ -303,6 +322,28 @@ fn is_retryable_error(e: &ureq::Error) -> bool {
     )
 }
 
+/// Whether the connection could not be made at all: refused, no route, or the
+/// host name does not resolve. The collector is not there; retrying within a
+/// shutdown's grace period would only spend it.
+fn is_unreachable(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(io) => {
+            matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::HostUnreachable
+                    | std::io::ErrorKind::NetworkUnreachable
+                    | std::io::ErrorKind::AddrNotAvailable
+            )
+            // A failed name lookup: the standard library's getaddrinfo error has
+            // no `ErrorKind` of its own (it is "uncategorized"), only this text.
+            || io.to_string().starts_with("failed to lookup address information")
+        }
+        _ => false,
+    }
+}
+
 fn read_partial_success(protocol: Protocol, body: &[u8]) -> PartialSuccess {
     let parsed = match protocol {
         Protocol::HttpProtobuf => proto::decode_partial_success(body),
@@ -368,5 +409,41 @@ mod tests {
         let e = validate_endpoint("http://127.0.0.1:99999").unwrap_err();
         assert_eq!(e.variable(), "OtlpExporterBuilder::endpoint");
         assert!(e.expected().contains("65535"), "{e}");
+    }
+
+    #[test]
+    fn a_collector_that_is_not_there_is_told_from_one_that_failed_midway() {
+        use std::io::{Error, ErrorKind};
+        for kind in [
+            ErrorKind::ConnectionRefused,
+            ErrorKind::HostUnreachable,
+            ErrorKind::NetworkUnreachable,
+            ErrorKind::AddrNotAvailable,
+        ] {
+            assert!(
+                is_unreachable(&ureq::Error::Io(Error::from(kind))),
+                "{kind:?}"
+            );
+        }
+        assert!(is_unreachable(&ureq::Error::HostNotFound));
+        assert!(is_unreachable(&ureq::Error::ConnectionFailed));
+        assert!(is_unreachable(&ureq::Error::Io(Error::other(
+            "failed to lookup address information: Name or service not known"
+        ))));
+        // The collector was there and went away, or is slow: worth another try.
+        for kind in [
+            ErrorKind::ConnectionReset,
+            ErrorKind::BrokenPipe,
+            ErrorKind::UnexpectedEof,
+            ErrorKind::TimedOut,
+        ] {
+            assert!(
+                !is_unreachable(&ureq::Error::Io(Error::from(kind))),
+                "{kind:?}"
+            );
+        }
+        assert!(!is_unreachable(&ureq::Error::Timeout(
+            ureq::Timeout::Global
+        )));
     }
 }

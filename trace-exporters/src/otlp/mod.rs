@@ -13,7 +13,7 @@ use std::fmt;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use trace_core::{ExportError, Resource, SpanData, SpanExporter};
 
@@ -267,8 +267,10 @@ impl OtlpExporter {
     }
 }
 
-impl SpanExporter for OtlpExporter {
-    fn export(&self, batch: &[SpanData]) -> Result<(), ExportError> {
+impl OtlpExporter {
+    /// One export: [`SpanExporter::export`] with `until` = `None`,
+    /// [`SpanExporter::export_until`] with the caller's deadline.
+    fn export_within(&self, batch: &[SpanData], until: Option<Instant>) -> Result<(), ExportError> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -299,7 +301,13 @@ impl SpanExporter for OtlpExporter {
                 &buffers.compressed
             }
         };
-        let outcome = http::send(&self.config, body, &self.shutdown, &self.counters.retries);
+        let outcome = http::send(
+            &self.config,
+            body,
+            &self.shutdown,
+            &self.counters.retries,
+            until,
+        );
         // Do not keep a buffer of an unusually large batch forever.
         for buf in [&mut buffers.encoded, &mut buffers.compressed] {
             if buf.capacity() > 8 << 20 {
@@ -327,6 +335,23 @@ impl SpanExporter for OtlpExporter {
                 Err(e)
             }
         }
+    }
+}
+
+impl SpanExporter for OtlpExporter {
+    fn export(&self, batch: &[SpanData]) -> Result<(), ExportError> {
+        self.export_within(batch, None)
+    }
+
+    /// Exports as [`export`](SpanExporter::export) does, but stops at
+    /// `deadline` when it comes before the exporter's own timeout (each
+    /// attempt's request is cut to the time left), and does not retry a
+    /// connection that cannot be made (refused, host not found or
+    /// unreachable): that error is returned at once. Retryable answers (429,
+    /// 502, 503, 504) are retried while time remains. Failed spans count in
+    /// [`OtlpStats::failed_spans`] as for `export`.
+    fn export_until(&self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
+        self.export_within(batch, Some(deadline))
     }
 
     fn shutdown(&self) -> Result<(), ExportError> {

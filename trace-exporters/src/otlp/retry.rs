@@ -12,7 +12,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// `[d/2, d]` (jitter) so that many processes do not retry in lockstep. A
 /// `Retry-After` answer from the collector replaces the computed wait. All
 /// attempts of one export share its timeout: when the next attempt could
-/// not start before it, the export fails with the last error.
+/// not start before it, the export fails with the last error. An export
+/// made while the tracer flushes or shuts down
+/// ([`SpanExporter::export_until`](trace_core::SpanExporter::export_until))
+/// also stops at that deadline and does not retry a connection that cannot
+/// be made (refused, host not found or unreachable).
 ///
 /// # Examples
 ///
