@@ -36,6 +36,15 @@ pub trait SpanExporter: Send + Sync + 'static {
         self.export(batch)
     }
 
+    /// Called once, from the thread that shuts the pipeline down, while the worker may be
+    /// inside [`export`](Self::export): everything must be done by `deadline` (the
+    /// remaining exports come through [`export_until`](Self::export_until)). An exporter
+    /// waiting to retry should stop waiting when the retry would pass the deadline, and
+    /// not retry a collector that is not there. The default does nothing.
+    fn begin_shutdown(&self, deadline: Instant) {
+        let _ = deadline;
+    }
+
     /// Flushes anything the exporter buffers.
     ///
     /// # Errors
@@ -63,6 +72,9 @@ impl SpanExporter for Box<dyn SpanExporter> {
     fn export_until(&self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
         (**self).export_until(batch, deadline)
     }
+    fn begin_shutdown(&self, deadline: Instant) {
+        (**self).begin_shutdown(deadline);
+    }
     fn force_flush(&self) -> Result<(), ExportError> {
         (**self).force_flush()
     }
@@ -80,6 +92,9 @@ impl<T: SpanExporter> SpanExporter for Arc<T> {
     }
     fn export_until(&self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
         (**self).export_until(batch, deadline)
+    }
+    fn begin_shutdown(&self, deadline: Instant) {
+        (**self).begin_shutdown(deadline);
     }
     fn force_flush(&self) -> Result<(), ExportError> {
         (**self).force_flush()

@@ -98,6 +98,12 @@ impl SpanExporter for MultiExporter {
         self.each("export", |e| e.export_until(batch, deadline))
     }
 
+    fn begin_shutdown(&self, deadline: Instant) {
+        for e in &self.exporters {
+            e.begin_shutdown(deadline);
+        }
+    }
+
     fn force_flush(&self) -> Result<(), ExportError> {
         self.each("flush", SpanExporter::force_flush)
     }

@@ -281,3 +281,35 @@ fn multi_exporter_with_a_dead_collector_returns_at_once() {
         "the other child still got the batch"
     );
 }
+
+/// An export in progress, retrying a collector that refuses connections, stops when the
+/// pipeline begins to shut down: the shutdown does not wait out the retries (issue 13,
+/// failure 2: 29.7-30.0 s before).
+#[test]
+fn a_shutdown_cuts_short_the_retries_of_an_export_in_progress() {
+    let dead = dead_addr();
+    let exporter = build(builder(&dead.url()));
+    let guard = trace_core::Tracer::builder()
+        .exporter(exporter)
+        .batch_config(
+            trace_core::BatchConfig::default()
+                .with_max_export_batch_size(8)
+                .with_scheduled_delay(Duration::from_millis(1)),
+        )
+        .install_global();
+    let tracer = guard.tracer();
+    for _ in 0..100 {
+        drop(trace_core::span("refused").start());
+    }
+    // The worker is now retrying its first batch (500 ms, 1 s, 2 s ... of backoff).
+    thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let result = guard.shutdown();
+    let took = started.elapsed();
+    assert!(result.is_err(), "the collector is not there: {result:?}");
+    assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
+    assert_eq!(
+        tracer.exported_spans() + tracer.failed_spans() + tracer.dropped_spans(),
+        100
+    );
+}

@@ -307,6 +307,9 @@ pub(crate) struct ProducerSlot {
 
 pub(crate) struct BatchProcessor {
     shared: Arc<Shared>,
+    /// Shared with the worker: shutdown tells it that time is running out
+    /// (`begin_shutdown`) while the worker may be inside `export`.
+    exporter: Arc<dyn SpanExporter>,
     config: BatchConfig,
     worker: Thread,
     handle: Mutex<Option<JoinHandle<()>>>,
@@ -340,10 +343,14 @@ impl BatchProcessor {
             exporting: AtomicBool::new(false),
             closed: AtomicBool::new(false),
         });
+        let exporter: Arc<dyn SpanExporter> = Arc::from(exporter);
         let worker_shared = Arc::clone(&shared);
+        let worker_exporter = Arc::clone(&exporter);
         let spawned = thread::Builder::new()
             .name("traced-batch".into())
-            .spawn(move || Worker::new(worker_shared, exporter, config, epoch, scope).run());
+            .spawn(move || {
+                Worker::new(worker_shared, worker_exporter, config, epoch, scope).run();
+            });
         let (worker, handle) = if let Ok(h) = spawned {
             (h.thread().clone(), Some(h))
         } else {
@@ -354,6 +361,7 @@ impl BatchProcessor {
         };
         BatchProcessor {
             shared,
+            exporter,
             config,
             worker,
             handle: Mutex::new(handle),
@@ -456,15 +464,25 @@ impl BatchProcessor {
     /// Asks the worker to flush or shut down and waits for its answer until the export
     /// timeout; the worker's own deadline is a little earlier, so that an exporter that
     /// keeps to it lets the worker answer in time.
-    fn request(&self, make: impl FnOnce(Reply, Instant) -> Control) -> Result<(), ExportError> {
+    fn request(
+        &self,
+        make: impl FnOnce(Reply, Instant) -> Control,
+        shutdown: bool,
+    ) -> Result<(), ExportError> {
         let timeout = self.config.export_timeout;
         let start = Instant::now();
         let margin = (timeout / 10).min(Duration::from_millis(100));
+        let deadline = after(start, timeout.saturating_sub(margin));
         let (tx, rx) = mpsc::sync_channel(1);
-        lock(&self.shared.control).push(make(tx, after(start, timeout.saturating_sub(margin))));
+        lock(&self.shared.control).push(make(tx, deadline));
         if !self.shared.alive.load(Ordering::Acquire) {
             lock(&self.shared.control).clear();
             return Err(worker_gone());
+        }
+        if shutdown {
+            // An export in progress (retrying a collector that is down, say) must not
+            // eat the grace period.
+            self.exporter.begin_shutdown(deadline);
         }
         self.wake();
         let wait = after(start, timeout).saturating_duration_since(Instant::now());
@@ -479,7 +497,7 @@ impl BatchProcessor {
         if self.shared.closed.load(Ordering::Acquire) {
             return Err(ExportError::ShutDown);
         }
-        self.request(|reply, deadline| Control::Flush { reply, deadline })
+        self.request(|reply, deadline| Control::Flush { reply, deadline }, false)
     }
 
     /// Exports what is queued within the export timeout, shuts the exporter down and stops
@@ -490,7 +508,10 @@ impl BatchProcessor {
         if self.shared.closed.load(Ordering::Acquire) {
             return Ok(());
         }
-        let result = self.request(|reply, deadline| Control::Shutdown { reply, deadline });
+        let result = self.request(
+            |reply, deadline| Control::Shutdown { reply, deadline },
+            true,
+        );
         if result == Err(ExportError::Timeout) {
             self.abandon();
         } else if let Some(h) = lock(&self.handle).take() {
@@ -573,7 +594,7 @@ fn after(now: Instant, d: Duration) -> Instant {
 
 struct Worker {
     shared: Arc<Shared>,
-    exporter: Box<dyn SpanExporter>,
+    exporter: Arc<dyn SpanExporter>,
     config: BatchConfig,
     epoch: Epoch,
     scope: InstrumentationScope,
@@ -600,7 +621,7 @@ impl Drop for Alive {
 impl Worker {
     fn new(
         shared: Arc<Shared>,
-        exporter: Box<dyn SpanExporter>,
+        exporter: Arc<dyn SpanExporter>,
         config: BatchConfig,
         epoch: Epoch,
         scope: InstrumentationScope,
@@ -659,8 +680,9 @@ impl Worker {
                 }
             }
         }
-        // Export full batches while the rings hold them.
-        while self.fill() {
+        // Export full batches while the rings hold them, and until a flush or shutdown
+        // comes: producers flat out could keep this loop going for ever.
+        while !self.shared.control_pending() && self.fill() {
             let _ = self.export(FailureStage::Export, None);
         }
         let now = Instant::now();
@@ -833,6 +855,10 @@ impl Worker {
 }
 
 impl Shared {
+    fn control_pending(&self) -> bool {
+        !lock(&self.control).is_empty()
+    }
+
     fn rings_hold_spans(&self) -> bool {
         lock(&self.rings).iter().any(|r| !r.spans.is_empty())
     }

@@ -194,10 +194,15 @@ pub(crate) fn send(
     let own = start
         .checked_add(config.timeout)
         .unwrap_or_else(|| start + FOREVER);
-    let deadline = until.map_or(own, |until| until.min(own));
     let mut jitter = Jitter::new();
     let mut retry_number = 0u32;
     loop {
+        // A shutdown that begins while this export runs brings its deadline in.
+        let until = match (until, shutdown.wind_down()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let deadline = until.map_or(own, |until| until.min(own));
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Err(ExportError::Timeout);

@@ -158,11 +158,12 @@ struct Buffers {
     compressed: Vec<u8>,
 }
 
-/// Lets a retry wait be cut short by `shutdown`.
+/// Lets a retry wait be cut short: by `shutdown`, or by `begin_shutdown`'s deadline.
 #[derive(Debug, Default)]
 pub(crate) struct ShutdownSignal {
     flag: AtomicBool,
-    lock: Mutex<()>,
+    /// The deadline `begin_shutdown` gave, if it was called.
+    wind_down: Mutex<Option<Instant>>,
     cond: Condvar,
 }
 
@@ -173,18 +174,49 @@ impl ShutdownSignal {
 
     fn set(&self) {
         self.flag.store(true, Ordering::Release);
-        let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let _guard = self
+            .wind_down
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         self.cond.notify_all();
     }
 
-    /// Sleeps for `wait` unless shutdown starts; returns `false` if it did.
-    pub(crate) fn sleep(&self, wait: Duration) -> bool {
-        let guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let (_guard, _) = self
-            .cond
-            .wait_timeout_while(guard, wait, |()| !self.is_set())
+    /// The pipeline is shutting down: everything must be done by `deadline`.
+    fn begin(&self, deadline: Instant) {
+        let mut wind_down = self
+            .wind_down
+            .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        !self.is_set()
+        *wind_down = Some(wind_down.map_or(deadline, |d| d.min(deadline)));
+        self.cond.notify_all();
+    }
+
+    /// The deadline of a shutdown that has begun.
+    pub(crate) fn wind_down(&self) -> Option<Instant> {
+        *self
+            .wind_down
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sleeps for `wait`; `false` (sooner) when shutdown starts, or when a shutdown that
+    /// began meanwhile has a deadline the wait would pass.
+    pub(crate) fn sleep(&self, wait: Duration) -> bool {
+        let Some(end) = Instant::now().checked_add(wait) else {
+            return false;
+        };
+        let guard = self
+            .wind_down
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let stop = |wind_down: &Option<Instant>| {
+            self.is_set() || wind_down.is_some_and(|deadline| end >= deadline)
+        };
+        let (guard, _) = self
+            .cond
+            .wait_timeout_while(guard, wait, |wind_down| !stop(wind_down))
+            .unwrap_or_else(PoisonError::into_inner);
+        !stop(&guard)
     }
 }
 
@@ -352,6 +384,12 @@ impl SpanExporter for OtlpExporter {
     /// [`OtlpStats::failed_spans`] as for `export`.
     fn export_until(&self, batch: &[SpanData], deadline: Instant) -> Result<(), ExportError> {
         self.export_within(batch, Some(deadline))
+    }
+
+    /// An export in progress stops retrying when the next attempt would pass `deadline`,
+    /// and does not retry a collector that is not there.
+    fn begin_shutdown(&self, deadline: Instant) {
+        self.shutdown.begin(deadline);
     }
 
     fn shutdown(&self) -> Result<(), ExportError> {
