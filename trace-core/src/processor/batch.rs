@@ -293,6 +293,8 @@ struct Shared {
     exporting: AtomicBool,
     /// Shut down: spans still in the rings are dropped and counted when swept.
     closed: AtomicBool,
+    /// A shutdown has begun (its grace period runs).
+    winding_down: AtomicBool,
 }
 
 /// A thread's producer end, kept in the thread-local state.
@@ -342,6 +344,7 @@ impl BatchProcessor {
             batch_spans: AtomicU64::new(0),
             exporting: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            winding_down: AtomicBool::new(false),
         });
         let exporter: Arc<dyn SpanExporter> = Arc::from(exporter);
         let worker_shared = Arc::clone(&shared);
@@ -482,6 +485,7 @@ impl BatchProcessor {
         if shutdown {
             // An export in progress (retrying a collector that is down, say) must not
             // eat the grace period.
+            self.shared.winding_down.store(true, Ordering::Release);
             self.exporter.begin_shutdown(deadline);
         }
         self.wake();
@@ -602,6 +606,9 @@ struct Worker {
     /// earlier batches to be overwritten.
     batch: Vec<SpanData>,
     len: usize,
+    /// Why a shutdown stopped trying the collector: an export failed while it ran (the
+    /// collector is down or hanging; one failure is enough within a grace period).
+    given_up: Option<ExportError>,
 }
 
 /// Marks the worker gone when its thread ends, however it ends: flush and shutdown
@@ -631,6 +638,7 @@ impl Worker {
             exporter,
             batch: Vec::with_capacity(config.max_export_batch_size),
             len: 0,
+            given_up: None,
             config,
             epoch,
             scope,
@@ -774,6 +782,11 @@ impl Worker {
                 self.shared
                     .reporter
                     .report(ExportFailure::new(e.clone(), failed, stage));
+                if !matches!(e, ExportError::Rejected { .. })
+                    && self.shared.winding_down.load(Ordering::Acquire)
+                {
+                    self.given_up = Some(e.clone());
+                }
             }
         }
         // What the spans own is released now (not kept until the entry is reused), the
@@ -791,10 +804,15 @@ impl Worker {
     }
 
     /// Exports everything queued, in full batches and then the rest, until `deadline`;
-    /// `Err(Timeout)` when spans were left queued then.
+    /// `Err(Timeout)` when spans were left queued then. While shutting down, an export that
+    /// fails ends it: the collector is not taking spans, and trying batch after batch would
+    /// spend the grace period (the rest is counted by the caller).
     fn export_all(&mut self, stage: FailureStage, deadline: Instant) -> Result<(), ExportError> {
         let mut result = Ok(());
         loop {
+            if let Some(e) = &self.given_up {
+                return Err(e.clone());
+            }
             if Instant::now() >= deadline {
                 let left = self.len > 0 || self.shared.rings_hold_spans();
                 return if left {
@@ -838,11 +856,10 @@ impl Worker {
             .sum::<u64>();
         if left > 0 {
             self.shared.counters.add_dropped(left);
-            self.shared.reporter.report(ExportFailure::new(
-                ExportError::Timeout,
-                left,
-                FailureStage::Shutdown,
-            ));
+            let why = self.given_up.clone().unwrap_or(ExportError::Timeout);
+            self.shared
+                .reporter
+                .report(ExportFailure::new(why, left, FailureStage::Shutdown));
         }
         let shut = report::contained(|| self.exporter.shutdown());
         if let Err(e) = &shut {
