@@ -14,7 +14,9 @@ use crate::errors::error_type;
 use crate::model::{Link, Status};
 use crate::pipeline::SpanRecord;
 use crate::span_context::SpanContext;
+use crate::typed::ValueFor;
 use crate::value::{KeyValue, ToValue, Value};
+use trace_semconv::Key;
 
 /// The span operations shared by [`SpanGuard`], [`Span`] and [`SpanRef`]: each type supplies
 /// `with_record`, which runs a closure on the span's record if it is recording.
@@ -32,6 +34,12 @@ macro_rules! span_methods {
             value: &V,
         ) {
             self.with_record(|r| r.set_attribute(key.into(), value.to_optional_value()));
+        }
+
+        /// Sets an attribute through a typed key of the semantic conventions: the value must
+        /// have the attribute's type (`span.set(semconv::HTTP_RESPONSE_STATUS_CODE, 200)`).
+        pub fn set<K: ?Sized, V: ValueFor<K>>(&self, key: Key<K>, value: V) {
+            self.set_attribute(key.name(), &value);
         }
 
         /// Records every attribute of `value` (its `SpanAttributes` implementation).
