@@ -40,6 +40,7 @@ use alloc::string::String;
 use core::fmt;
 use core::marker::PhantomData;
 
+#[rustfmt::skip]
 mod generated;
 
 pub use crate::generated::*;
