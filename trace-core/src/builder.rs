@@ -67,6 +67,7 @@ impl SpanBuilder {
     ///     .set(semconv::SERVER_PORT, 443)
     ///     .start();
     /// ```
+    #[allow(clippy::needless_pass_by_value)] // `.set(KEY, 200)`, not `.set(KEY, &200)`
     pub fn set<K: ?Sized, V: ValueFor<K>>(mut self, key: Key<K>, value: V) -> Self {
         if let Some(value) = value.to_optional_value() {
             self.extras()

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use crate::attributes::SpanAttributes;
 use crate::context::{self, Slot};
 use crate::end;
-use crate::errors::error_type;
+use crate::errors::{describe, error_type};
 use crate::model::{Link, Status};
 use crate::pipeline::SpanRecord;
 use crate::span_context::SpanContext;
@@ -65,9 +65,14 @@ macro_rules! span_methods {
 
         /// Records a failure as the semantic conventions say: status `Error` with the error's
         /// `Display` as description, and `error.type` from [`error_type`](crate::error_type)
-        /// (the error's type name; `_OTHER` for a trait object).
+        /// (the error's type name), the rule `#[traced]` follows ([`SpanError`](crate::SpanError)):
+        /// a `std::io::Error` records its kind and its cause chain; a trait object records
+        /// `_OTHER` (or the kind of an `std::io::Error` among its causes) and its cause chain.
         pub fn record_error<E: std::error::Error + ?Sized>(&self, error: &E) {
-            self.with_record(|r| r.record_error(error.to_string(), error_type::<E>(), false));
+            self.with_record(|r| {
+                let (ty, description) = describe(error);
+                r.record_error(description, &ty, false);
+            });
         }
 
         /// Records a failure from its parts: status `Error` with `description`, and

@@ -75,7 +75,7 @@ pub use crate::attributes::{AttributeSink, SpanAttributes};
 pub use crate::builder::{span, with_span, SpanBuilder};
 pub use crate::context::{current_span_id, current_trace_id, Context, ContextGuard};
 pub use crate::data::{InstrumentationScope, Resource, SpanData};
-pub use crate::errors::error_type;
+pub use crate::errors::{chain, dyn_error_type, error_type, error_type_of, SpanError};
 pub use crate::export::{ExportError, ExportFailure, FailureStage, SpanExporter};
 pub use crate::handles::{current_span, EnteredSpan, Span, SpanGuard, SpanRef};
 pub use crate::id::{SpanId, TraceId};

@@ -98,10 +98,7 @@ pub mod http {
                 authority("https://example.com/x"),
                 (Some("example.com"), Some(443))
             );
-            assert_eq!(
-                authority("http://u:p@h:8080?q"),
-                (Some("h"), Some(8080))
-            );
+            assert_eq!(authority("http://u:p@h:8080?q"), (Some("h"), Some(8080)));
             assert_eq!(authority("http://[::1]:3000/"), (Some("::1"), Some(3000)));
             assert_eq!(authority("/relative"), (None, None));
         }

@@ -628,7 +628,9 @@ impl ToValue for http::Uri {
 impl ToValue for uuid::Uuid {
     fn to_value(&self) -> Value {
         let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        Value::Str(StringValue::copy_from(self.hyphenated().encode_lower(&mut buf)))
+        Value::Str(StringValue::copy_from(
+            self.hyphenated().encode_lower(&mut buf),
+        ))
     }
 }
 
@@ -737,7 +739,10 @@ mod tests {
         use std::net::{IpAddr, Ipv4Addr, SocketAddr};
         let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
         assert_eq!(ip.to_value(), Value::from("127.0.0.1"));
-        assert_eq!(SocketAddr::new(ip, 80).to_value(), Value::from("127.0.0.1:80"));
+        assert_eq!(
+            SocketAddr::new(ip, 80).to_value(),
+            Value::from("127.0.0.1:80")
+        );
         assert_eq!(
             std::time::Duration::from_millis(1500).to_value(),
             Value::F64(1.5)
