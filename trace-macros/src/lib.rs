@@ -21,6 +21,7 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+mod registry;
 mod runtime;
 mod shape;
 mod suggest;
