@@ -358,6 +358,9 @@ fn check_convention(cx: &Ctxt, options: &Options, registries: &Registries<'_>) {
     };
     let name = lit.value();
     let Some(def) = registries.span(&name) else {
+        if !registries.complete {
+            return; // the project registry is broken: that is the error
+        }
         let hint = did_you_mean(&name, registries.span_names());
         cx.error_spanned_by(
             lit,

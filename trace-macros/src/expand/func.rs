@@ -38,15 +38,18 @@ pub(crate) fn instrument(f: &TracedFn<'_>) -> Block {
 /// With a project registry: `const _: &[u8] = include_bytes!("/abs/telemetry.json");`, so
 /// cargo rebuilds the crate when the file changes (`proc_macro::tracked_path` is unstable).
 fn registry_tracking() -> TokenStream {
-    match registry::project() {
-        Ok(Some(project)) => {
-            let path = project.path.to_string_lossy();
-            quote!(
-                const _: &[u8] = ::core::include_bytes!(#path);
-            )
-        }
-        _ => TokenStream::new(),
-    }
+    let path = match registry::project() {
+        Ok(Some(project)) => project.path.clone(),
+        // Broken: still tracked, so fixing the file rebuilds the crate.
+        Err(registry::Broken {
+            path: Some(path), ..
+        }) if path.exists() => path,
+        _ => return TokenStream::new(),
+    };
+    let path = path.to_string_lossy();
+    quote!(
+        const _: &[u8] = ::core::include_bytes!(#path);
+    )
 }
 
 /// For `name = CONST`: `const _: () = assert_span_name(CONST);`.

@@ -18,7 +18,11 @@ use crate::valid;
 pub(crate) fn traced(args: TokenStream, item: &TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     // A project registry that cannot be read is reported once per build, here.
-    if let Err(message) = crate::registry::project() {
+    if let Err(crate::registry::Broken {
+        message: Some(message),
+        ..
+    }) = crate::registry::project()
+    {
         cx.error_at(proc_macro2::Span::call_site(), message);
     }
     let args = TracedArgs::from_tokens(&cx, args);

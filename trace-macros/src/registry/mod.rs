@@ -10,7 +10,7 @@ mod semconv;
 
 use crate::attr::Kind;
 
-pub(crate) use project::{project, Project};
+pub(crate) use project::{project, Broken, Project};
 
 /// The type of an attribute's values.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -89,10 +89,17 @@ pub(crate) struct SpanDef<'a> {
     pub(crate) also: &'a [Kind],
 }
 
-/// The registries in force for the crate being compiled (a project registry that cannot be
-/// read is left out: `expand` reports it once).
+/// The registries in force for the crate being compiled. A project registry that cannot be
+/// read (`expand` reports it once) leaves the registries incomplete: no key or convention is
+/// then reported as unknown, so the broken file is the one error.
 pub(crate) fn current() -> Registries<'static> {
-    Registries::new(project().ok().flatten())
+    match project() {
+        Ok(p) => Registries::new(p),
+        Err(_) => Registries {
+            complete: false,
+            ..Registries::new(None)
+        },
+    }
 }
 
 /// What the registries say about a key.
@@ -147,6 +154,9 @@ impl<'a> Table<'a> {
 /// The registries in force: the project's (if any) first, then the OpenTelemetry one.
 pub(crate) struct Registries<'a> {
     tables: Vec<&'a Table<'a>>,
+    /// `false` when the project registry could not be read: unknown keys and conventions
+    /// are not reported.
+    pub(crate) complete: bool,
 }
 
 impl<'a> Registries<'a> {
@@ -156,7 +166,10 @@ impl<'a> Registries<'a> {
             tables.push(&p.table);
         }
         tables.push(&SEMCONV);
-        Registries { tables }
+        Registries {
+            tables,
+            complete: true,
+        }
     }
 
     /// What the registries say about `key`.
@@ -179,7 +192,7 @@ impl<'a> Registries<'a> {
             .tables
             .iter()
             .any(|t| !t.with_prefix(&prefix).is_empty());
-        if !in_namespace {
+        if !in_namespace || !self.complete {
             return Lookup::Outside;
         }
         Lookup::Unknown {

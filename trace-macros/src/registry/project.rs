@@ -20,6 +20,16 @@ pub(crate) struct Project {
     pub(crate) table: Table<'static>,
 }
 
+/// A project registry that cannot be used.
+#[derive(Clone)]
+pub(crate) struct Broken {
+    /// What is wrong: only the first time it is asked for (one error per build, not one per
+    /// function).
+    pub(crate) message: Option<String>,
+    /// The file, when it was named (still tracked, so fixing it rebuilds the crate).
+    pub(crate) path: Option<PathBuf>,
+}
+
 /// What identifies one version of a file.
 type Stamp = (u64, Option<SystemTime>);
 
@@ -27,8 +37,25 @@ struct Entry {
     manifest: Stamp,
     registry: Option<(PathBuf, Stamp)>,
     result: Result<Option<&'static Project>, String>,
-    /// Whether the error was reported already (one error per build, not one per function).
+    /// Whether the error was reported already.
     reported: bool,
+}
+
+impl Entry {
+    /// The result, with the error's message only the first time.
+    fn answer(&mut self) -> Result<Option<&'static Project>, Broken> {
+        match &self.result {
+            Ok(p) => Ok(*p),
+            Err(e) => {
+                let message = (!self.reported).then(|| e.clone());
+                self.reported = true;
+                Err(Broken {
+                    message,
+                    path: self.registry.as_ref().map(|(p, _)| p.clone()),
+                })
+            }
+        }
+    }
 }
 
 fn cache() -> &'static Mutex<HashMap<PathBuf, Entry>> {
@@ -42,8 +69,8 @@ fn stamp(path: &Path) -> Option<Stamp> {
 }
 
 /// The project registry of the crate being compiled: `Ok(None)` when it names none; `Err`
-/// with the message, the first time only, when it cannot be read.
-pub(crate) fn project() -> Result<Option<&'static Project>, String> {
+/// when it cannot be read (with the message the first time only).
+pub(crate) fn project() -> Result<Option<&'static Project>, Broken> {
     let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
         return Ok(None);
     };
@@ -60,28 +87,19 @@ pub(crate) fn project() -> Result<Option<&'static Project>, String> {
             None => true,
         };
         if entry.manifest == manifest_stamp && registry_fresh {
-            return match &entry.result {
-                Ok(p) => Ok(*p),
-                Err(_) if entry.reported => Ok(None),
-                Err(e) => {
-                    entry.reported = true;
-                    Err(e.clone())
-                }
-            };
+            return entry.answer();
         }
     }
     let (registry, result) = load(&dir, &manifest);
-    let reported = result.is_err();
-    cache.insert(
-        dir,
-        Entry {
-            manifest: manifest_stamp,
-            registry,
-            result: result.clone(),
-            reported,
-        },
-    );
-    result
+    let mut entry = Entry {
+        manifest: manifest_stamp,
+        registry,
+        result,
+        reported: false,
+    };
+    let answer = entry.answer();
+    cache.insert(dir, entry);
+    answer
 }
 
 type Loaded = (
