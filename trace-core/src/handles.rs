@@ -117,7 +117,7 @@ macro_rules! span_methods {
 /// A started span, current on this thread until dropped; dropping it ends the span.
 ///
 /// Not `Send`: it belongs to the thread it was started on. For work that moves between
-/// threads, use [`SpanBuilder::start_detached`] and [`Instrument`](crate::Instrument).
+/// threads, use [`SpanBuilder::start_detached`](crate::SpanBuilder::start_detached) and [`Instrument`](crate::Instrument).
 #[must_use = "the span ends when the guard is dropped"]
 pub struct SpanGuard {
     token: u64,
