@@ -34,7 +34,8 @@ pub mod http {
 
     /// An HTTP client span (`span.http.client`): named by the method, kind `Client`, with
     /// the required `http.request.method`, `url.full`, `server.address` and `server.port`
-    /// (from the URL; the scheme's default port when it has none). An unknown method is
+    /// (from the URL; the scheme's default port when it has none; credentials in the URL are
+    /// recorded as `REDACTED:REDACTED`). An unknown method is
     /// recorded as `_OTHER` with `http.request.method_original`, and the span is named `HTTP`.
     ///
     /// # Examples
@@ -53,9 +54,20 @@ pub mod http {
         };
         let (host, port) = authority(url);
         builder
-            .set(URL_FULL, url.to_owned())
+            .set(URL_FULL, without_credentials(url))
             .set(SERVER_ADDRESS, host.map(str::to_owned))
             .set(SERVER_PORT, port)
+    }
+
+    /// `url` with any `user:password@` replaced by `REDACTED:REDACTED@`, as `url.full` asks.
+    fn without_credentials(url: &str) -> String {
+        if let Some((scheme, rest)) = url.split_once("://") {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            if let Some((_, host)) = rest[..end].rsplit_once('@') {
+                return format!("{scheme}://REDACTED:REDACTED@{host}{}", &rest[end..]);
+            }
+        }
+        url.to_owned()
     }
 
     /// The host and port of an absolute URL (`scheme://[user@]host[:port]/..`).
@@ -90,7 +102,16 @@ pub mod http {
 
     #[cfg(test)]
     mod tests {
-        use super::authority;
+        use super::{authority, without_credentials};
+
+        #[test]
+        fn credentials_are_redacted() {
+            assert_eq!(
+                without_credentials("https://me:secret@h/p?q"),
+                "https://REDACTED:REDACTED@h/p?q"
+            );
+            assert_eq!(without_credentials("https://h/a@b"), "https://h/a@b");
+        }
 
         #[test]
         fn hosts_and_ports() {
