@@ -43,14 +43,14 @@ pub fn checkout(id: &str, n: u32) {
 }
 "#;
 
-const MISSPELLED: &str = r#"
+const MISSPELLED: &str = r"
 use trace_core::traced;
 
 #[traced(attrs(shop.cart.sise = n))]
 pub fn checkout(n: u32) {
     let _ = n;
 }
-"#;
+";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("project-registry")
@@ -64,12 +64,14 @@ fn check(case: &str, lib: &str, registry: &str) -> (bool, String) {
     let core = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../trace-core")
         .canonicalize()
-        .unwrap();
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/");
     std::fs::write(
         dir.join("Cargo.toml"),
         format!(
             "[package]\nname = \"{case}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [dependencies]\ntrace-core = {{ path = {core:?} }}\n\n\
+             [dependencies]\ntrace-core = {{ path = \"{core}\" }}\n\n\
              [package.metadata.traced]\nregistry = \"telemetry.json\"\n\n[workspace]\n"
         ),
     )
