@@ -448,6 +448,21 @@ pub mod outcome {
 
     // `err(debug)`: the same levels with a Debug description.
 
+    pub trait ErrDebugSpanError {
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
+    }
+    impl<T, E: SpanError + Debug> ErrDebugSpanError for &&&&Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>) {
+            if let Err(e) = self.0 {
+                if e.is_failure(cfg.kind) {
+                    let ty = e.error_type();
+                    span.__traced_error(&DebugDisplay(e), cfg.error_type.unwrap_or(&ty), cfg.event);
+                }
+            }
+        }
+    }
+
     pub trait ErrDebugVariant {
         fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
     }

@@ -674,6 +674,59 @@ mod tests {
     }
 
     #[test]
+    fn names_report_every_problem_and_argument_placeholders() {
+        let sig: Signature = parse_quote!(fn load(id: u64));
+        let errs = errors(sig, quote::quote!(name = "load {id} {} "));
+        assert_eq!(errs.len(), 3, "{errs:#?}");
+        assert_eq!(errs[0], "span name must not end with whitespace");
+        assert!(errs[1].starts_with("span name must not contain a format placeholder"));
+        assert!(
+            errs[2].contains("record the value with `attrs(id)`"),
+            "{}",
+            errs[2]
+        );
+        let route: Signature = parse_quote!(fn route(user: u64));
+        assert!(errors(route, quote::quote!(name = "GET /users/{id}")).is_empty());
+    }
+
+    fn registry_errors(tokens: proc_macro2::TokenStream) -> Vec<String> {
+        let cx = Ctxt::new();
+        let args = TracedArgs::from_tokens(&cx, tokens);
+        let captures = args.attrs.get().cloned().unwrap_or_default();
+        check_registry(&cx, &captures, &Registries::new(None));
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn keys_are_checked_against_the_registry() {
+        assert!(registry_errors(quote::quote!(attrs(
+            http.response.status_code = 200,
+            server.port = port,
+            url.full = %url,
+            http.request.header.x_id = ["a"],
+            shop.cart.size = "three",
+            user_id
+        )))
+        .is_empty());
+        let errs = registry_errors(quote::quote!(attrs(
+            http.respnse.status_code = 200,
+            db.system = "postgresql",
+            http.response.status_code = "200",
+            server.port = ?port,
+            http.request.resend_count = 1.5
+        )));
+        assert_eq!(errs.len(), 5, "{errs:#?}");
+        assert!(errs[0].ends_with("did you mean `http.response.status_code`?"));
+        assert!(errs[1].ends_with("use `db.system.name`"), "{}", errs[1]);
+        assert!(errs[2].contains("holds an integer, not a string"));
+        assert!(errs[3].contains("`?` records text"));
+        assert!(errs[4].contains("holds an integer, not a double"));
+    }
+
+    #[test]
     fn suggests_keys() {
         assert_eq!(suggest_key("userId"), "user_id");
         assert_eq!(suggest_key("HTTP.Route"), "http.route");
