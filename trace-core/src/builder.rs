@@ -9,7 +9,9 @@ use crate::model::{Link, SpanKind};
 use crate::pipeline;
 use crate::span_context::SpanContext;
 use crate::start::{self, Extras, ParentChoice, SpanStart};
+use crate::typed::ValueFor;
 use crate::value::{KeyValue, Value};
+use trace_semconv::Key;
 
 /// Starts a span named `name`. Configure it, then [`start`](SpanBuilder::start) it.
 ///
@@ -50,6 +52,28 @@ impl SpanBuilder {
     #[inline]
     pub fn kind(mut self, kind: SpanKind) -> Self {
         self.kind = kind;
+        self
+    }
+
+    /// Adds an attribute through a typed key of the semantic conventions: the value must have
+    /// the attribute's type; `None` adds nothing. Visible to the sampler.
+    ///
+    /// # Examples
+    /// ```
+    /// use trace_core::{semconv, span, SpanKind};
+    /// let _guard = span("GET")
+    ///     .kind(SpanKind::Client)
+    ///     .set(semconv::URL_FULL, "https://example.com/")
+    ///     .set(semconv::SERVER_PORT, 443)
+    ///     .start();
+    /// ```
+    #[allow(clippy::needless_pass_by_value)] // `.set(KEY, 200)`, not `.set(KEY, &200)`
+    pub fn set<K: ?Sized, V: ValueFor<K>>(mut self, key: Key<K>, value: V) -> Self {
+        if let Some(value) = value.to_optional_value() {
+            self.extras()
+                .attributes
+                .push(KeyValue::new(key.name(), value));
+        }
         self
     }
 

@@ -10,11 +10,13 @@ use std::marker::PhantomData;
 use crate::attributes::SpanAttributes;
 use crate::context::{self, Slot};
 use crate::end;
-use crate::errors::error_type;
+use crate::errors::{describe, error_type};
 use crate::model::{Link, Status};
 use crate::pipeline::SpanRecord;
 use crate::span_context::SpanContext;
+use crate::typed::ValueFor;
 use crate::value::{KeyValue, ToValue, Value};
+use trace_semconv::Key;
 
 /// The span operations shared by [`SpanGuard`], [`Span`] and [`SpanRef`]: each type supplies
 /// `with_record`, which runs a closure on the span's record if it is recording.
@@ -32,6 +34,12 @@ macro_rules! span_methods {
             value: &V,
         ) {
             self.with_record(|r| r.set_attribute(key.into(), value.to_optional_value()));
+        }
+
+        /// Sets an attribute through a typed key of the semantic conventions: the value must
+        /// have the attribute's type (`span.set(semconv::HTTP_RESPONSE_STATUS_CODE, 200)`).
+        pub fn set<K: ?Sized, V: ValueFor<K>>(&self, key: Key<K>, value: V) {
+            self.set_attribute(key.name(), &value);
         }
 
         /// Records every attribute of `value` (its `SpanAttributes` implementation).
@@ -57,9 +65,14 @@ macro_rules! span_methods {
 
         /// Records a failure as the semantic conventions say: status `Error` with the error's
         /// `Display` as description, and `error.type` from [`error_type`](crate::error_type)
-        /// (the error's type name; `_OTHER` for a trait object).
+        /// (the error's type name), the rule `#[traced]` follows ([`SpanError`](crate::SpanError)):
+        /// a `std::io::Error` records its kind and its cause chain; a trait object records
+        /// `_OTHER` (or the kind of an `std::io::Error` among its causes) and its cause chain.
         pub fn record_error<E: std::error::Error + ?Sized>(&self, error: &E) {
-            self.with_record(|r| r.record_error(error.to_string(), error_type::<E>(), false));
+            self.with_record(|r| {
+                let (ty, description) = describe(error);
+                r.record_error(description, &ty, false);
+            });
         }
 
         /// Records a failure from its parts: status `Error` with `description`, and

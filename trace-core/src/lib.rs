@@ -44,6 +44,7 @@ mod limits;
 mod model;
 mod panic;
 mod span_context;
+mod typed;
 mod value;
 // 1. attributes, the exporter's view and contract, samplers
 mod attributes;
@@ -68,12 +69,13 @@ mod start;
 mod builder;
 mod private;
 pub mod propagation;
+pub mod semconv;
 
 pub use crate::attributes::{AttributeSink, SpanAttributes};
 pub use crate::builder::{span, with_span, SpanBuilder};
 pub use crate::context::{current_span_id, current_trace_id, Context, ContextGuard};
 pub use crate::data::{InstrumentationScope, Resource, SpanData};
-pub use crate::errors::error_type;
+pub use crate::errors::{chain, dyn_error_type, error_type, error_type_of, SpanError};
 pub use crate::export::{ExportError, ExportFailure, FailureStage, SpanExporter};
 pub use crate::handles::{current_span, EnteredSpan, Span, SpanGuard, SpanRef};
 pub use crate::id::{SpanId, TraceId};
@@ -88,6 +90,7 @@ pub use crate::sampler::{
 };
 pub use crate::span_context::{SpanContext, TraceFlags, TraceState};
 pub use crate::tracer::{force_flush, Tracer, TracerBuilder, TracerGuard};
+pub use crate::typed::ValueFor;
 pub use crate::value::{Array, KeyValue, StringValue, ToValue, Value};
 
 #[cfg(feature = "macros")]

@@ -29,6 +29,7 @@ pub use crate::builder::{span, SpanBuilder};
 pub use crate::handles::{current_span, Span, SpanGuard, SpanRef};
 pub use crate::instrument::{Instrument, Instrumented, SpanState};
 pub use crate::model::SpanKind;
+pub use crate::typed::ValueFor;
 pub use crate::value::{KeyValue, StringValue, ToValue, Value};
 
 /// The attribute recorder of an expansion: a `dyn` closure, so the runtime's generic
@@ -151,6 +152,30 @@ pub const fn assert_attribute_key(key: &str) {
     if let Err(e) = name::check_attribute_key(key) {
         panic!("{}", e.message());
     }
+}
+
+/// Records `value` under a key the registry gives the type `K` (`ty::Int`, ...): a value of
+/// another type fails to compile, pointing at the value. Runs only for sampled spans.
+#[inline]
+pub fn capture_typed<K: ?Sized, V: ValueFor<K> + ?Sized>(
+    sink: &mut AttributeSink<'_>,
+    key: &'static str,
+    value: &V,
+) {
+    sink.set(key, value);
+}
+
+/// The attribute types of the registry, as `Key<..>` parameters.
+pub mod ty {
+    pub type Str = str;
+    pub type Int = i64;
+    pub type Double = f64;
+    pub type Bool = bool;
+    pub type StrArray = [std::string::String];
+    pub type IntArray = [i64];
+    pub type DoubleArray = [f64];
+    pub type BoolArray = [bool];
+    pub use trace_semconv::Any;
 }
 
 /// Records `value` with `Display` (`%expr`). Runs only for sampled spans.
@@ -326,108 +351,169 @@ pub mod capture {
     }
 }
 
+/// How `err` records a failure: the exception event, the span's kind (an error may not fail
+/// every kind: an HTTP 4xx does not fail a server span), and `err(type = ..)`.
+#[derive(Clone, Copy)]
+pub struct ErrConfig<'a> {
+    pub event: bool,
+    pub kind: SpanKind,
+    pub error_type: Option<&'a str>,
+}
+
+/// `err(type = expr)`: `expr` must be a `&str`.
+#[inline]
+pub fn err_type(error_type: &str) -> Option<&str> {
+    Some(error_type)
+}
+
 /// The value a function returned (or its future's output), inspected for `err` and `ret`.
 pub struct Outcome<'a, T: ?Sized>(pub &'a T);
 
 /// The outcome traits, imported by expansions with a glob.
 pub mod outcome {
     use super::{
-        error_type, Debug, Display, Nested, Outcome, SpanAttributes, Target, ToValue, VariantName,
+        error_type, Debug, Display, ErrConfig, Nested, Outcome, SpanAttributes, Target, ToValue,
+        VariantName,
     };
+    use crate::errors::{Described, SpanError};
 
-    // `err`: Display description. Levels: variant-naming error, displayable error, any error,
-    // not a `Result`.
+    // `err`: Display description. Levels: an error choosing its own `error.type`
+    // (`SpanError`), variant-naming error, displayable error, any error, not a `Result`.
+
+    pub trait ErrSpanError {
+        fn __traced_record_err<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
+    }
+    impl<T, E: SpanError> ErrSpanError for &&&&Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_err<S: Target>(&self, span: &S, cfg: ErrConfig<'_>) {
+            if let Err(e) = self.0 {
+                if e.is_failure(cfg.kind) {
+                    match cfg.error_type {
+                        Some(ty) => span.__traced_error(&Described(e), ty, cfg.event),
+                        None => span.__traced_error(&Described(e), &e.error_type(), cfg.event),
+                    }
+                }
+            }
+        }
+    }
 
     pub trait ErrVariant {
-        fn __traced_record_err<S: Target>(&self, span: &S, event: bool);
+        fn __traced_record_err<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
     }
     impl<T, E: Display + VariantName> ErrVariant for &&&Outcome<'_, Result<T, E>> {
         #[inline]
-        fn __traced_record_err<S: Target>(&self, span: &S, event: bool) {
+        fn __traced_record_err<S: Target>(&self, span: &S, cfg: ErrConfig<'_>) {
             if let Err(e) = self.0 {
-                span.__traced_error(e, e.__traced_variant_name(), event);
+                span.__traced_error(
+                    e,
+                    cfg.error_type.unwrap_or(e.__traced_variant_name()),
+                    cfg.event,
+                );
             }
         }
     }
 
     pub trait ErrDisplay {
-        fn __traced_record_err<S: Target>(&self, span: &S, event: bool);
+        fn __traced_record_err<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
     }
     impl<T, E: Display> ErrDisplay for &&Outcome<'_, Result<T, E>> {
         #[inline]
-        fn __traced_record_err<S: Target>(&self, span: &S, event: bool) {
+        fn __traced_record_err<S: Target>(&self, span: &S, cfg: ErrConfig<'_>) {
             if let Err(e) = self.0 {
-                span.__traced_error(e, error_type::<E>(), event);
+                span.__traced_error(e, cfg.error_type.unwrap_or(error_type::<E>()), cfg.event);
             }
         }
     }
 
     pub trait ErrAny {
-        fn __traced_record_err<S: Target>(&self, span: &S, event: bool);
+        fn __traced_record_err<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
     }
     impl<T, E> ErrAny for &Outcome<'_, Result<T, E>> {
         #[inline]
-        fn __traced_record_err<S: Target>(&self, span: &S, event: bool) {
+        fn __traced_record_err<S: Target>(&self, span: &S, cfg: ErrConfig<'_>) {
             if self.0.is_err() {
                 let ty = error_type::<E>();
-                span.__traced_error(&ty, ty, event);
+                span.__traced_error(&ty, cfg.error_type.unwrap_or(ty), cfg.event);
             }
         }
     }
 
     pub trait ErrNone {
-        fn __traced_record_err<S: Target>(&self, span: &S, event: bool);
+        fn __traced_record_err<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
     }
     impl<T: ?Sized> ErrNone for Outcome<'_, T> {
         #[inline]
-        fn __traced_record_err<S: Target>(&self, _: &S, _: bool) {}
+        fn __traced_record_err<S: Target>(&self, _: &S, _: ErrConfig<'_>) {}
     }
 
     // `err(debug)`: the same levels with a Debug description.
 
+    pub trait ErrDebugSpanError {
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
+    }
+    impl<T, E: SpanError + Debug> ErrDebugSpanError for &&&&Outcome<'_, Result<T, E>> {
+        #[inline]
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>) {
+            if let Err(e) = self.0 {
+                if e.is_failure(cfg.kind) {
+                    let ty = e.error_type();
+                    span.__traced_error(&DebugDisplay(e), cfg.error_type.unwrap_or(&ty), cfg.event);
+                }
+            }
+        }
+    }
+
     pub trait ErrDebugVariant {
-        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool);
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
     }
     impl<T, E: Debug + VariantName> ErrDebugVariant for &&&Outcome<'_, Result<T, E>> {
         #[inline]
-        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool) {
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>) {
             if let Err(e) = self.0 {
-                span.__traced_error(&DebugDisplay(e), e.__traced_variant_name(), event);
+                span.__traced_error(
+                    &DebugDisplay(e),
+                    cfg.error_type.unwrap_or(e.__traced_variant_name()),
+                    cfg.event,
+                );
             }
         }
     }
 
     pub trait ErrDebug {
-        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool);
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
     }
     impl<T, E: Debug> ErrDebug for &&Outcome<'_, Result<T, E>> {
         #[inline]
-        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool) {
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>) {
             if let Err(e) = self.0 {
-                span.__traced_error(&DebugDisplay(e), error_type::<E>(), event);
+                span.__traced_error(
+                    &DebugDisplay(e),
+                    cfg.error_type.unwrap_or(error_type::<E>()),
+                    cfg.event,
+                );
             }
         }
     }
 
     pub trait ErrDebugAny {
-        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool);
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
     }
     impl<T, E> ErrDebugAny for &Outcome<'_, Result<T, E>> {
         #[inline]
-        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool) {
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>) {
             if self.0.is_err() {
                 let ty = error_type::<E>();
-                span.__traced_error(&ty, ty, event);
+                span.__traced_error(&ty, cfg.error_type.unwrap_or(ty), cfg.event);
             }
         }
     }
 
     pub trait ErrDebugNone {
-        fn __traced_record_err_debug<S: Target>(&self, span: &S, event: bool);
+        fn __traced_record_err_debug<S: Target>(&self, span: &S, cfg: ErrConfig<'_>);
     }
     impl<T: ?Sized> ErrDebugNone for Outcome<'_, T> {
         #[inline]
-        fn __traced_record_err_debug<S: Target>(&self, _: &S, _: bool) {}
+        fn __traced_record_err_debug<S: Target>(&self, _: &S, _: ErrConfig<'_>) {}
     }
 
     struct DebugDisplay<'a, T: ?Sized>(&'a T);

@@ -562,6 +562,85 @@ impl<T: ToValue, const N: usize> ToValue for [T; N] {
     }
 }
 
+/// Values recorded as their `Display` text: addresses.
+macro_rules! display_to_value {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value {
+                Value::Str(StringValue::from(self.to_string()))
+            }
+        }
+    )*};
+}
+
+display_to_value!(
+    std::net::IpAddr,
+    std::net::Ipv4Addr,
+    std::net::Ipv6Addr,
+    std::net::SocketAddr
+);
+
+/// A duration in seconds, as a double: the unit the semantic conventions measure in.
+impl ToValue for std::time::Duration {
+    fn to_value(&self) -> Value {
+        Value::F64(self.as_secs_f64())
+    }
+}
+
+/// A path as text (lossy for paths that are not UTF-8).
+impl ToValue for std::path::Path {
+    fn to_value(&self) -> Value {
+        Value::Str(StringValue::from(self.to_string_lossy().into_owned()))
+    }
+}
+
+impl ToValue for std::path::PathBuf {
+    fn to_value(&self) -> Value {
+        self.as_path().to_value()
+    }
+}
+
+/// The method's name, as `http.request.method` records it.
+#[cfg(feature = "http")]
+impl ToValue for http::Method {
+    fn to_value(&self) -> Value {
+        Value::Str(StringValue::from(self.as_str()))
+    }
+}
+
+/// The status code as an integer, as `http.response.status_code` records it.
+#[cfg(feature = "http")]
+impl ToValue for http::StatusCode {
+    fn to_value(&self) -> Value {
+        Value::I64(i64::from(self.as_u16()))
+    }
+}
+
+#[cfg(feature = "http")]
+impl ToValue for http::Uri {
+    fn to_value(&self) -> Value {
+        Value::Str(StringValue::from(self.to_string()))
+    }
+}
+
+/// The hyphenated lowercase form.
+#[cfg(feature = "uuid")]
+impl ToValue for uuid::Uuid {
+    fn to_value(&self) -> Value {
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        Value::Str(StringValue::copy_from(
+            self.hyphenated().encode_lower(&mut buf),
+        ))
+    }
+}
+
+#[cfg(feature = "url")]
+impl ToValue for url::Url {
+    fn to_value(&self) -> Value {
+        Value::Str(StringValue::from(self.as_str()))
+    }
+}
+
 /// Builds a homogeneous array; a mixed array is recorded as strings.
 fn array_from(values: Vec<Value>) -> Value {
     let first = values.first().map(std::mem::discriminant);
@@ -653,6 +732,29 @@ mod tests {
         assert_eq!(None::<i32>.to_optional_value(), None);
         assert_eq!(Some(3).to_optional_value(), Some(Value::I64(3)));
         assert_eq!(Some(None::<i32>).to_optional_value(), None);
+    }
+
+    #[test]
+    fn std_values_people_capture() {
+        use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        assert_eq!(ip.to_value(), Value::from("127.0.0.1"));
+        assert_eq!(
+            SocketAddr::new(ip, 80).to_value(),
+            Value::from("127.0.0.1:80")
+        );
+        assert_eq!(
+            std::time::Duration::from_millis(1500).to_value(),
+            Value::F64(1.5)
+        );
+        assert_eq!(
+            std::path::Path::new("/tmp/x").to_value(),
+            Value::from("/tmp/x")
+        );
+        assert_eq!(
+            std::path::PathBuf::from("a/b").to_value(),
+            Value::from("a/b")
+        );
     }
 
     #[test]

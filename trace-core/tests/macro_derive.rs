@@ -199,6 +199,29 @@ fn question_mark(input: &str) -> Result<u32, std::num::ParseIntError> {
     Ok(n * 2)
 }
 
+#[traced(err(debug))]
+fn io_debug() -> std::io::Result<()> {
+    Err(std::io::Error::new(std::io::ErrorKind::NotFound, "gone"))
+}
+
+#[test]
+fn err_debug_keeps_the_error_type_an_error_chooses() {
+    exporter();
+    assert!(io_debug().is_err());
+    let span = only("io_debug");
+    assert_eq!(text(&span, "error.type"), Some("NotFound"));
+    assert_eq!(
+        span.status,
+        Status::Error {
+            description: format!(
+                "{:?}",
+                std::io::Error::new(std::io::ErrorKind::NotFound, "gone")
+            )
+            .into()
+        }
+    );
+}
+
 #[test]
 fn errors_are_recorded_by_type_not_by_spelling() {
     exporter();
@@ -210,10 +233,8 @@ fn errors_are_recorded_by_type_not_by_spelling() {
             description: "disk on fire".into()
         }
     );
-    assert_eq!(
-        text(&span, "error.type"),
-        Some(std::any::type_name::<std::io::Error>())
-    );
+    // `std::io::Error` chooses its `error.type` (`SpanError`): its kind.
+    assert_eq!(text(&span, "error.type"), Some("Other"));
 
     assert!(boxed_error().is_err());
     let span = only("boxed_error");

@@ -79,7 +79,7 @@ pub struct ClientService<S> {
 impl<S, B, RB> Service<Request<B>> for ClientService<S>
 where
     S: Service<Request<B>, Response = Response<RB>>,
-    S::Error: fmt::Display,
+    S::Error: fmt::Display + fmt::Debug,
 {
     type Response = S::Response;
     type Error = S::Error;

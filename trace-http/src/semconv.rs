@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use http::{Method, Request, Response, Version};
-use trace_core::{current_span, SpanBuilder, SpanKind};
+use trace_core::semconv::HTTP_RESPONSE_STATUS_CODE;
+use trace_core::{current_span, SpanBuilder, SpanError, SpanKind};
 
 /// The `http.request.method` value: the method when it is one the conventions know, else
 /// `_OTHER` (with the original in `http.request.method_original`).
@@ -84,25 +85,25 @@ pub(crate) fn version_attribute<B>(builder: SpanBuilder, req: &Request<B>) -> Sp
 }
 
 /// Records the outcome of a call on the current span: `http.response.status_code`, and
-/// status `Error` (with `error.type` = the status code) for 5xx on a server span and for
-/// 4xx or 5xx on a client span; `error.type` = [`trace_core::error_type`] of the error when
-/// the call failed.
-pub(crate) fn record_outcome<B, E: std::fmt::Display>(
+/// status `Error` (with `error.type` = the status code) when the status fails a span of
+/// `kind` ([`SpanError`] on `StatusCode`, the rule `#[traced]` follows too: 5xx always, 4xx
+/// on a client span); `error.type` = [`trace_core::error_type_of`] the error when the call
+/// failed.
+pub(crate) fn record_outcome<B, E: std::fmt::Display + std::fmt::Debug>(
     kind: SpanKind,
     result: &Result<Response<B>, E>,
 ) {
     let span = current_span();
     match result {
         Ok(response) => {
-            let code = response.status().as_u16();
-            span.set_attribute("http.response.status_code", &i64::from(code));
-            let threshold = if kind == SpanKind::Server { 500 } else { 400 };
-            if code >= threshold {
+            let status = response.status();
+            span.set(HTTP_RESPONSE_STATUS_CODE, status);
+            if status.is_failure(kind) {
                 // The conventions ask for no description when the status code says it all.
-                span.record_error_parts("", &code.to_string());
+                span.record_error_parts("", &status.error_type());
             }
         }
-        Err(error) => span.record_error_parts(error, trace_core::error_type::<E>()),
+        Err(error) => span.record_error_parts(error, &trace_core::error_type_of(error)),
     }
 }
 
@@ -120,7 +121,7 @@ pin_project_lite::pin_project! {
 impl<F, B, E> Future for RecordOutcome<F>
 where
     F: Future<Output = Result<Response<B>, E>>,
-    E: std::fmt::Display,
+    E: std::fmt::Display + std::fmt::Debug,
 {
     type Output = F::Output;
 

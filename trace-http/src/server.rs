@@ -103,7 +103,7 @@ pub struct ServerService<S> {
 impl<S, B, RB> Service<Request<B>> for ServerService<S>
 where
     S: Service<Request<B>, Response = Response<RB>>,
-    S::Error: fmt::Display,
+    S::Error: fmt::Display + fmt::Debug,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -209,7 +209,7 @@ impl<F> ResponseFuture<F> {
 impl<F, RB, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<RB>, E>>,
-    E: fmt::Display,
+    E: fmt::Display + fmt::Debug,
 {
     type Output = F::Output;
 

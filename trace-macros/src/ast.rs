@@ -84,6 +84,10 @@ pub(crate) enum Role<'a> {
 pub(crate) struct Options {
     pub(crate) name: ResolvedName,
     pub(crate) kind: Kind,
+    /// Where `kind` was written, when it was (not taken from a convention or the default).
+    pub(crate) kind_span: Option<Span>,
+    /// `convention = ".."`.
+    pub(crate) convention: Option<LitStr>,
     pub(crate) captures: Vec<Capture>,
     pub(crate) err: ErrOpts,
     pub(crate) ret: Option<Format>,
@@ -210,13 +214,26 @@ impl Options {
             Some(SpanName::Path(path)) => ResolvedName::Path(path.clone()),
             None => ResolvedName::Lit(default_name, default_span),
         };
-        let kind =
-            pick(args.kind.get(), block.and_then(|b| b.kind.get())).unwrap_or(Kind::Internal);
+        let convention = args
+            .convention
+            .get()
+            .or_else(|| block.and_then(|b| b.convention.get()))
+            .cloned();
+        let kind_span = args
+            .kind
+            .span()
+            .or_else(|| block.and_then(|b| b.kind.span()));
+        let kind = pick(args.kind.get(), block.and_then(|b| b.kind.get()))
+            .or_else(|| {
+                let name = convention.as_ref()?.value();
+                crate::registry::current().span(&name).map(|def| def.kind)
+            })
+            .unwrap_or(Kind::Internal);
         let err = args
             .err
             .get()
             .or_else(|| block.and_then(|b| b.err.get()))
-            .copied()
+            .cloned()
             .unwrap_or_default();
         let ret = args
             .ret
@@ -231,6 +248,8 @@ impl Options {
         Options {
             name,
             kind,
+            kind_span,
+            convention,
             captures: args.attrs.get().cloned().unwrap_or_default(),
             err,
             ret,

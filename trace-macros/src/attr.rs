@@ -16,9 +16,9 @@ use syn::{Expr, Ident, LitBool, LitStr, Path, Token};
 use crate::ctxt::Ctxt;
 use crate::suggest::did_you_mean;
 use crate::symbol::{
-    ATTRS, CONTAINER_OPTIONS, CRATE, DEBUG, DISPLAY, ERR, ERR_MODES, EVENT, FIELD_OPTIONS, FLATTEN,
-    KIND, KINDS, NAME, PREFIX, REDACT, RENAME, RET, RET_MODES, SKIP, TRACED_OPTIONS,
-    VARIANT_OPTIONS,
+    ATTRS, CONTAINER_OPTIONS, CONVENTION, CRATE, DEBUG, DISPLAY, ERR, ERR_MODES, EVENT,
+    FIELD_OPTIONS, FLATTEN, KIND, KINDS, NAME, PREFIX, REDACT, RENAME, RET, RET_MODES, SKIP,
+    TRACED_OPTIONS, TYPE, VARIANT_OPTIONS,
 };
 
 /// One option slot: remembers where it was set so a second setting is reported as a duplicate.
@@ -89,6 +89,17 @@ impl Kind {
         })
     }
 
+    /// The kind as written in `kind = ".."`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Internal => "internal",
+            Kind::Server => "server",
+            Kind::Client => "client",
+            Kind::Producer => "producer",
+            Kind::Consumer => "consumer",
+        }
+    }
+
     pub(crate) fn variant(self) -> &'static str {
         match self {
             Kind::Internal => "Internal",
@@ -100,12 +111,14 @@ impl Kind {
     }
 }
 
-/// `err`, `err = bool`, `err(debug, event)`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// `err`, `err = bool`, `err(debug, event, type = expr)`.
+#[derive(Clone)]
 pub(crate) struct ErrOpts {
     pub(crate) enabled: bool,
     pub(crate) debug: bool,
     pub(crate) event: bool,
+    /// `type = expr`: the `error.type` to record, instead of the error's own.
+    pub(crate) error_type: Option<Box<Expr>>,
 }
 
 impl Default for ErrOpts {
@@ -114,6 +127,7 @@ impl Default for ErrOpts {
             enabled: true,
             debug: false,
             event: false,
+            error_type: None,
         }
     }
 }
@@ -158,6 +172,8 @@ pub(crate) struct TracedArgs {
     pub(crate) ret: Attr<Format>,
     pub(crate) skip: Attr<()>,
     pub(crate) krate: Attr<Path>,
+    /// `convention = "http.client"`: a span definition of the registry.
+    pub(crate) convention: Attr<LitStr>,
 }
 
 impl Default for TracedArgs {
@@ -170,6 +186,7 @@ impl Default for TracedArgs {
             ret: Attr::none(RET),
             skip: Attr::none(SKIP),
             krate: Attr::none(CRATE),
+            convention: Attr::none(CONVENTION),
         }
     }
 }
@@ -301,6 +318,19 @@ fn parse_option(
             value.call(Path::parse_mod_style)?
         };
         args.krate.set(cx, path, krate);
+    } else if path.is_ident(CONVENTION) {
+        let value = meta.value()?;
+        if value.peek(LitStr) {
+            let lit: LitStr = value.parse()?;
+            args.convention.set(cx, path, lit);
+        } else {
+            let expr: Expr = value.parse()?;
+            cx.error_spanned_by(
+                &expr,
+                "`convention` expects a string literal naming a span definition of the \
+                 registry, as in `convention = \"http.client\"`",
+            );
+        }
     } else {
         let word = path.to_token_stream().to_string().replace(' ', "");
         cx.error_spanned_by(
@@ -354,12 +384,18 @@ fn parse_err(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Er
                     cx.error_spanned_by(&mode.path, "duplicate `event` in `err(..)`");
                 }
                 opts.event = true;
+            } else if mode.path.is_ident(TYPE) {
+                let expr: Expr = mode.value()?.parse()?;
+                if opts.error_type.is_some() {
+                    cx.error_spanned_by(&mode.path, "duplicate `type` in `err(..)`");
+                }
+                opts.error_type = Some(Box::new(expr));
             } else {
                 let word = mode.path.to_token_stream().to_string();
                 cx.error_spanned_by(
                     &mode.path,
                     format!(
-                        "unknown `err` mode `{word}`; expected `debug` or `event`{}",
+                        "unknown `err` mode `{word}`; expected `debug`, `event` or `type = ..`{}",
                         did_you_mean(&word, ERR_MODES.iter().copied())
                     ),
                 );

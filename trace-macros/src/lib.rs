@@ -21,6 +21,7 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+mod registry;
 mod runtime;
 mod shape;
 mod suggest;
@@ -51,7 +52,10 @@ use proc_macro::TokenStream;
 ///
 /// - `name = "lit"`: the span name (default: the function name, or `Type::method` for the
 ///   methods of an instrumented impl block). Checked at compile time: not empty, at most 128
-///   bytes, no control characters, no leading or trailing whitespace, no `{}` placeholders.
+///   bytes, no control characters, no leading or trailing whitespace, no `{}` placeholders
+///   (every problem of a name is reported at once). A `{x}` where `x` is an argument is an
+///   error (span names are not formatted: capture it with `attrs(x)`); a route template such
+///   as `GET /users/{id}` without such an argument is accepted.
 ///   `name = SOME_CONST` takes a `&str` constant, checked by a `const` assertion.
 /// - `kind = "internal" | "server" | "client" | "producer" | "consumer"`.
 /// - `attrs(..)`: what to record. Nothing is captured unless named here. Entries:
@@ -61,11 +65,46 @@ use proc_macro::TokenStream;
 ///   `key = ?expr` (Debug), `%arg`, `?arg`. `None` records nothing. Keys follow OpenTelemetry
 ///   naming (lowercase ASCII letters, digits, `_`, dot-separated), checked at compile time.
 ///   Captures are evaluated only when the span is sampled.
+///
+///   Keys are checked against the semantic-convention registry (OpenTelemetry 1.45, plus
+///   the project's own registry, see below): a key in a namespace the registry owns (`http.`,
+///   `db.`, `url.`, `server.`, ...) must be registered (an unknown one is an error naming the
+///   nearest key), must not be deprecated (the error names the replacement), and its value
+///   must have the attribute's type: a literal of another type, or `%`/`?` text for a
+///   non-string attribute, is an error at the value; any other value goes through
+///   `trace_core::ValueFor`, so `server.port = host` with `host: &str` does not compile.
+///   Keys outside the registry's namespaces are not checked.
+/// - `convention = "http.client"`: the span follows the registry's span definition
+///   `span.http.client`: its kind is set (a different explicit `kind` is an error, unless the
+///   definition allows it, as a database client span may be `internal`), and every
+///   attribute the definition requires must be captured in `attrs(..)` (one error lists the
+///   missing keys; a deprecated required key is satisfied by its replacement). An unknown
+///   convention is an error with the nearest name. `name` stays free.
 /// - `err`: on by default for functions whose return value is a `Result`, detected by type
-///   (aliases such as `io::Result<T>` work): on `Err`, status Error with the error's
-///   `Display` as description and `error.type` set to the error's type name (or its variant,
-///   when the error type derives `SpanAttributes`). `err = false` turns it off, `err(debug)`
-///   describes with `Debug`, `err(event)` also adds an `exception` event.
+///   (aliases such as `io::Result<T>` work): on `Err`, status Error. An error type that
+///   implements `trace_core::SpanError` chooses its `error.type`, description, and whether it
+///   fails the span at all (`std::io::Error`: its kind; `Box<dyn Error>`, `anyhow::Error`:
+///   the cause chain; `StatusCode`, axum's `(StatusCode, T)`: the code and the message, a
+///   4xx failing only a client span). Otherwise the description is the error's `Display` and
+///   `error.type` its type name (or its variant, when the error type derives
+///   `SpanAttributes`). `err = false` turns it off, `err(debug)` describes with `Debug`,
+///   `err(event)` also adds an `exception` event, `err(type = "quota_exceeded")` sets the
+///   `error.type` (any `&str` expression).
+///
+/// # A project registry
+///
+/// A crate can add its own attributes and span definitions in a Weaver-resolved registry
+/// (`weaver registry resolve -f json`) named in its `Cargo.toml`:
+///
+/// ```toml
+/// [package.metadata.traced]
+/// registry = "telemetry.json"
+/// ```
+///
+/// Its namespaces are then checked like the OpenTelemetry ones and `convention = ".."` finds
+/// its span groups. The file is read once per compiler process; expansions include it with
+/// `include_bytes!`, so editing it rebuilds the crate. A file that cannot be read is one
+/// error.
 /// - `ret`: records the return value (the `Ok` value of a `Result`) as `return`: typed, or
 ///   `ret(display)` / `ret(debug)`.
 /// - `skip`: on a method of an instrumented impl block, leaves it uninstrumented.

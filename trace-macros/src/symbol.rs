@@ -8,11 +8,13 @@ pub(crate) const ERR: &str = "err";
 pub(crate) const RET: &str = "ret";
 pub(crate) const SKIP: &str = "skip";
 pub(crate) const CRATE: &str = "crate";
+pub(crate) const CONVENTION: &str = "convention";
 
 /// Modes inside `err(..)` and `ret(..)`.
 pub(crate) const DEBUG: &str = "debug";
 pub(crate) const DISPLAY: &str = "display";
 pub(crate) const EVENT: &str = "event";
+pub(crate) const TYPE: &str = "type";
 
 /// `#[span(...)]` options of the derive.
 pub(crate) const PREFIX: &str = "prefix";
@@ -21,9 +23,9 @@ pub(crate) const REDACT: &str = "redact";
 pub(crate) const FLATTEN: &str = "flatten";
 
 /// The options `#[traced(...)]` accepts, for "did you mean".
-pub(crate) const TRACED_OPTIONS: &[&str] = &[NAME, KIND, ATTRS, ERR, RET, SKIP, CRATE];
+pub(crate) const TRACED_OPTIONS: &[&str] = &[NAME, KIND, ATTRS, ERR, RET, SKIP, CRATE, CONVENTION];
 /// The options `err(...)` accepts.
-pub(crate) const ERR_MODES: &[&str] = &[DEBUG, EVENT];
+pub(crate) const ERR_MODES: &[&str] = &[DEBUG, EVENT, TYPE];
 /// The options `ret(...)` accepts.
 pub(crate) const RET_MODES: &[&str] = &[DISPLAY, DEBUG];
 /// Container options of `#[span(...)]`.

@@ -9,11 +9,14 @@ use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::Signature;
 
-use trace_names::{check_attribute_key, check_span_name};
+use trace_names::{check_attribute_key, check_span_name, NameError};
 
-use crate::ast::{Data, Field, FreeFn, Input, Item, ResolvedName, Role, TracedFn, TracedImpl};
-use crate::attr::{option_span, FieldMode, Source, TracedArgs};
+use crate::ast::{
+    Data, Field, FreeFn, Input, Item, Options, ResolvedName, Role, TracedFn, TracedImpl,
+};
+use crate::attr::{option_span, FieldMode, Format, Source, TracedArgs};
 use crate::ctxt::Ctxt;
+use crate::registry::{self, Deprecation, Lookup, Registries, Ty};
 use crate::shape;
 use crate::suggest::did_you_mean;
 
@@ -68,6 +71,9 @@ fn check_impl(cx: &Ctxt, block: &TracedImpl<'_>) {
 
 fn check_traced_fn(cx: &Ctxt, func: &TracedFn<'_>, args: &TracedArgs, place: Place) {
     check_fn(cx, func.sig, args, &func.options.name, place);
+    let registries = registry::current();
+    check_registry(cx, &func.options.captures, &registries);
+    check_convention(cx, &func.options, &registries);
 }
 
 /// Checks one function against its own options.
@@ -80,10 +86,9 @@ fn check_fn(cx: &Ctxt, sig: &Signature, args: &TracedArgs, name: &ResolvedName, 
         );
     }
 
+    let arguments = shape::argument_names(sig);
     if let ResolvedName::Lit(value, span) = name {
-        if let Err(e) = check_span_name(value) {
-            cx.error_at(*span, e.message());
-        }
+        check_name(cx, value, *span, &arguments);
     }
 
     if args.skip.get().is_some() && place == Place::Free {
@@ -101,7 +106,6 @@ fn check_fn(cx: &Ctxt, sig: &Signature, args: &TracedArgs, name: &ResolvedName, 
         );
     }
 
-    let arguments = shape::argument_names(sig);
     let mut seen: HashSet<String> = HashSet::new();
     for capture in args.attrs.get().map(Vec::as_slice).unwrap_or_default() {
         if let Source::Arg(ident) = &capture.source {
@@ -150,6 +154,271 @@ fn check_fn(cx: &Ctxt, sig: &Signature, args: &TracedArgs, name: &ResolvedName, 
     }
 }
 
+/// Checks a literal span name: every rule it breaks (not only the first), and `{x}` where `x`
+/// is an argument (span names are not formatted).
+fn check_name(cx: &Ctxt, name: &str, span: Span, arguments: &[syn::Ident]) {
+    let mut rest = name.to_owned();
+    for _ in 0..6 {
+        let Err(e) = check_span_name(&rest) else {
+            break;
+        };
+        if e == NameError::Placeholder {
+            // Reported below, with the argument when it names one.
+        } else {
+            cx.error_at(span, e.message());
+        }
+        rest = match e {
+            NameError::Empty => break,
+            NameError::TooLong => {
+                let mut end = trace_names::MAX_SPAN_NAME_LEN;
+                while !rest.is_char_boundary(end) {
+                    end -= 1;
+                }
+                rest[..end].to_owned()
+            }
+            NameError::ControlCharacter => rest.chars().filter(|c| !c.is_control()).collect(),
+            NameError::LeadingWhitespace => rest.trim_start().to_owned(),
+            NameError::TrailingWhitespace => rest.trim_end().to_owned(),
+            NameError::Placeholder => {
+                cx.error_at(span, NameError::Placeholder.message());
+                rest.replace('{', "(").replace('}', ")")
+            }
+        };
+    }
+    // `{x}` with `x` an argument: the author expected formatting.
+    let mut named: Vec<String> = Vec::new();
+    let mut text = name;
+    while let Some(open) = text.find('{') {
+        let after = &text[open + 1..];
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        let inside = after[..close].trim();
+        if arguments.iter().any(|a| a == inside) && !named.iter().any(|n| n == inside) {
+            named.push(inside.to_owned());
+        }
+        text = &after[close + 1..];
+    }
+    if !named.is_empty() {
+        let list = named
+            .iter()
+            .map(|n| format!("`{{{n}}}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let args = named.join(", ");
+        cx.error_at(
+            span,
+            format!(
+                "span names are not formatted: {list} would stay in the name as written; \
+                 record the value with `attrs({args})` and keep the name low-cardinality"
+            ),
+        );
+    }
+}
+
+/// Checks captured keys against the semantic-convention registries: an unregistered key in
+/// a registry namespace, a deprecated key, a literal (or `%`/`?` text) of the wrong type.
+fn check_registry(cx: &Ctxt, captures: &[crate::attr::Capture], registries: &Registries<'_>) {
+    for capture in captures {
+        if check_attribute_key(&capture.key).is_err() {
+            continue; // reported by `check_fn`
+        }
+        match registries.lookup(&capture.key) {
+            Lookup::Outside => {}
+            Lookup::Unknown { suggestion } => {
+                let namespace = capture.key.split('.').next().unwrap_or_default();
+                let hint = match suggestion {
+                    Some(s) => format!("; did you mean `{s}`?"),
+                    None => format!(
+                        "; choose a key of the registry, or a namespace of your own outside \
+                         `{namespace}.`"
+                    ),
+                };
+                cx.error_spanned_by(
+                    &capture.key_tokens,
+                    format!(
+                        "`{}` is not an attribute of the semantic conventions, whose registry \
+                         owns the namespace `{namespace}`{hint}",
+                        capture.key
+                    ),
+                );
+            }
+            Lookup::Known(attribute) => {
+                match attribute.deprecated {
+                    Deprecation::None => {}
+                    Deprecation::Renamed(to) => cx.error_spanned_by(
+                        &capture.key_tokens,
+                        format!(
+                            "`{}` is deprecated in the semantic conventions: use `{to}`",
+                            capture.key
+                        ),
+                    ),
+                    Deprecation::Note(note) => cx.error_spanned_by(
+                        &capture.key_tokens,
+                        format!(
+                            "`{}` is deprecated in the semantic conventions: {}",
+                            capture.key,
+                            note.trim_end_matches('.')
+                        ),
+                    ),
+                }
+                check_value_type(cx, capture, attribute.ty);
+            }
+        }
+    }
+}
+
+/// A literal value, or `%`/`?` text, that cannot have the attribute's type.
+fn check_value_type(cx: &Ctxt, capture: &crate::attr::Capture, ty: Ty) {
+    if ty == Ty::Any {
+        return;
+    }
+    let key = &capture.key;
+    match (capture.format, &capture.source) {
+        (Format::Display | Format::Debug, source) if ty != Ty::Str => {
+            let sigil = if capture.format == Format::Display {
+                "%"
+            } else {
+                "?"
+            };
+            let msg = format!(
+                "`{key}` holds {}, but `{sigil}` records text; capture the value itself",
+                ty.describe()
+            );
+            match source {
+                Source::Arg(ident) => cx.error_spanned_by(ident, msg),
+                Source::Expr(expr) => cx.error_spanned_by(expr, msg),
+            }
+        }
+        (Format::Value, Source::Expr(expr)) => {
+            if let Some(found) = literal_type(expr) {
+                if found != ty {
+                    let hint = match (found, ty) {
+                        (Ty::Int, Ty::Double) => "; write it with a decimal point".to_owned(),
+                        (Ty::Str, Ty::Int | Ty::Double | Ty::Bool) => {
+                            "; write the value without quotes".to_owned()
+                        }
+                        (_, Ty::Str) => "; write it as a string literal".to_owned(),
+                        _ => String::new(),
+                    };
+                    cx.error_spanned_by(
+                        expr,
+                        format!(
+                            "`{key}` holds {}, not {}{hint}",
+                            ty.describe(),
+                            found.describe()
+                        ),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The type of a literal expression (`200`, `-1.5`, `"GET"`, `true`, `["a", "b"]`), if it is
+/// one.
+fn literal_type(expr: &syn::Expr) -> Option<Ty> {
+    use syn::{Expr, Lit};
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(_) => Some(Ty::Str),
+            Lit::Int(i) if matches!(i.suffix(), "f32" | "f64") => Some(Ty::Double),
+            Lit::Int(_) => Some(Ty::Int),
+            Lit::Float(_) => Some(Ty::Double),
+            Lit::Bool(_) => Some(Ty::Bool),
+            _ => None,
+        },
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+            literal_type(&u.expr).filter(|t| matches!(t, Ty::Int | Ty::Double))
+        }
+        Expr::Reference(r) => literal_type(&r.expr),
+        Expr::Paren(p) => literal_type(&p.expr),
+        Expr::Group(g) => literal_type(&g.expr),
+        Expr::Array(a) => {
+            let first = literal_type(a.elems.first()?)?;
+            let all = a.elems.iter().all(|e| literal_type(e) == Some(first));
+            match (all, first) {
+                (true, Ty::Str) => Some(Ty::StrArray),
+                (true, Ty::Int) => Some(Ty::IntArray),
+                (true, Ty::Double) => Some(Ty::DoubleArray),
+                (true, Ty::Bool) => Some(Ty::BoolArray),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `convention = ".."`: a known span definition, a kind it allows, its required attributes
+/// captured.
+fn check_convention(cx: &Ctxt, options: &Options, registries: &Registries<'_>) {
+    let Some(lit) = &options.convention else {
+        return;
+    };
+    let name = lit.value();
+    let Some(def) = registries.span(&name) else {
+        if !registries.complete {
+            return; // the project registry is broken: that is the error
+        }
+        let hint = did_you_mean(&name, registries.span_names());
+        cx.error_spanned_by(
+            lit,
+            format!(
+                "unknown convention `{name}`: the registries define no span `span.{name}`{hint}"
+            ),
+        );
+        return;
+    };
+    if let Some(span) = options.kind_span {
+        if options.kind != def.kind && !def.also.contains(&options.kind) {
+            cx.error_at(
+                span,
+                format!(
+                    "convention `{name}` is a `{}` span, not `{}`; remove `kind` (the convention \
+                     sets it)",
+                    def.kind.name(),
+                    options.kind.name()
+                ),
+            );
+        }
+    }
+    let captured = |key: &str| options.captures.iter().any(|c| c.key == key);
+    let missing: Vec<&str> = def
+        .required
+        .iter()
+        .copied()
+        .filter(|required| {
+            if captured(required) {
+                return false;
+            }
+            match registries.lookup(required) {
+                Lookup::Known(a) => match a.deprecated {
+                    Deprecation::Renamed(to) => !captured(to),
+                    _ => true,
+                },
+                _ => true,
+            }
+        })
+        .collect();
+    if !missing.is_empty() {
+        let keys = missing
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let plural = if missing.len() == 1 { "" } else { "s" };
+        cx.error_spanned_by(
+            lit,
+            format!(
+                "convention `{name}` requires the attribute{plural} {keys}: capture {} in \
+                 `attrs(..)`",
+                if missing.len() == 1 { "it" } else { "them" }
+            ),
+        );
+    }
+}
+
 /// Checks the options written on an impl block itself.
 fn check_impl_block(cx: &Ctxt, args: &TracedArgs) {
     if args.name.get().is_some() {
@@ -176,13 +445,14 @@ fn check_impl_block(cx: &Ctxt, args: &TracedArgs) {
 
 /// Checks options on a method that opted out with `skip`: nothing else may be set.
 fn check_skipped(cx: &Ctxt, args: &TracedArgs) {
-    let others: [(Option<Span>, &str); 6] = [
+    let others: [(Option<Span>, &str); 7] = [
         (args.name.span(), "name"),
         (args.kind.span(), "kind"),
         (args.attrs.span(), "attrs"),
         (args.err.span(), "err"),
         (args.ret.span(), "ret"),
         (args.krate.span(), "crate"),
+        (args.convention.span(), "convention"),
     ];
     for (span, option) in others {
         if let Some(span) = span {
@@ -401,6 +671,59 @@ mod tests {
             errors(sig, quote::quote!(ret)),
             ["`ret` has nothing to record: `f` returns `()`"]
         );
+    }
+
+    #[test]
+    fn names_report_every_problem_and_argument_placeholders() {
+        let sig: Signature = parse_quote!(fn load(id: u64));
+        let errs = errors(sig, quote::quote!(name = "load {id} {} "));
+        assert_eq!(errs.len(), 3, "{errs:#?}");
+        assert_eq!(errs[0], "span name must not end with whitespace");
+        assert!(errs[1].starts_with("span name must not contain a format placeholder"));
+        assert!(
+            errs[2].contains("record the value with `attrs(id)`"),
+            "{}",
+            errs[2]
+        );
+        let route: Signature = parse_quote!(fn route(user: u64));
+        assert!(errors(route, quote::quote!(name = "GET /users/{id}")).is_empty());
+    }
+
+    fn registry_errors(tokens: proc_macro2::TokenStream) -> Vec<String> {
+        let cx = Ctxt::new();
+        let args = TracedArgs::from_tokens(&cx, tokens);
+        let captures = args.attrs.get().cloned().unwrap_or_default();
+        check_registry(&cx, &captures, &Registries::new(None));
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn keys_are_checked_against_the_registry() {
+        assert!(registry_errors(quote::quote!(attrs(
+            http.response.status_code = 200,
+            server.port = port,
+            url.full = %url,
+            http.request.header.x_id = ["a"],
+            shop.cart.size = "three",
+            user_id
+        )))
+        .is_empty());
+        let errs = registry_errors(quote::quote!(attrs(
+            http.respnse.status_code = 200,
+            db.system = "postgresql",
+            http.response.status_code = "200",
+            server.port = ?port,
+            http.request.resend_count = 1.5
+        )));
+        assert_eq!(errs.len(), 5, "{errs:#?}");
+        assert!(errs[0].ends_with("did you mean `http.response.status_code`?"));
+        assert!(errs[1].ends_with("use `db.system.name`"), "{}", errs[1]);
+        assert!(errs[2].contains("holds an integer, not a string"));
+        assert!(errs[3].contains("`?` records text"));
+        assert!(errs[4].contains("holds an integer, not a double"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use syn::{Block, Expr, Ident, ReturnType, Signature, Stmt, Type};
 
 use crate::ast::{Options, ResolvedName, TracedFn};
 use crate::attr::{Format, Source};
+use crate::registry::{self, Lookup, Ty};
 use crate::shape::{self, FutureTail, Shape};
 
 /// Generated locals: mixed-site hygiene, invisible to the user's code.
@@ -26,11 +27,29 @@ pub(crate) fn instrument(f: &TracedFn<'_>) -> Block {
         Shape::Future(tail) => future_body(sig, block, opts, tail),
     };
     let name_check = name_assertion(opts);
-    let tokens = quote!(#name_check #body);
+    let tracked = registry_tracking();
+    let tokens = quote!(#tracked #name_check #body);
     Block {
         brace_token: block.brace_token,
         stmts: vec![Stmt::Expr(Expr::Verbatim(tokens), None)],
     }
+}
+
+/// With a project registry: `const _: &[u8] = include_bytes!("/abs/telemetry.json");`, so
+/// cargo rebuilds the crate when the file changes (`proc_macro::tracked_path` is unstable).
+fn registry_tracking() -> TokenStream {
+    let path = match registry::project() {
+        Ok(Some(project)) => project.path.clone(),
+        // Broken: still tracked, so fixing the file rebuilds the crate.
+        Err(registry::Broken {
+            path: Some(path), ..
+        }) if path.exists() => path,
+        _ => return TokenStream::new(),
+    };
+    let path = path.to_string_lossy();
+    quote!(
+        const _: &[u8] = ::core::include_bytes!(#path);
+    )
 }
 
 /// For `name = CONST`: `const _: () = assert_span_name(CONST);`.
@@ -109,6 +128,7 @@ fn captures(opts: &Options) -> Option<TokenStream> {
     }
     let rt = &opts.runtime;
     let sink = local("__traced_sink");
+    let registries = registry::current();
     let mut out = TokenStream::new();
     for capture in &opts.captures {
         let key = syn::LitStr::new(&capture.key, Span::call_site());
@@ -117,7 +137,18 @@ fn captures(opts: &Options) -> Option<TokenStream> {
             Source::Expr(expr) => expr.to_token_stream(),
         };
         let span = capture.value_span();
+        // A key of the registry with a type: the value must have it (`ValueFor`).
+        let typed = match registries.lookup(&capture.key) {
+            Lookup::Known(attribute) if attribute.ty != Ty::Any => Some(attribute.ty),
+            _ => None,
+        };
         out.extend(match capture.format {
+            Format::Value if typed.is_some() => {
+                let marker = Ident::new(typed.map_or("Any", Ty::marker), Span::call_site());
+                quote_spanned! {span=>
+                    #rt::__private::capture_typed::<#rt::__private::ty::#marker, _>(#sink, #key, &(#value));
+                }
+            }
             Format::Value => quote_spanned! {span=>
                 (&&&#rt::__private::Capture(&(#value))).__traced_capture(#key, #sink);
             },
@@ -155,10 +186,24 @@ fn record_outcome(
     let mut out = TokenStream::new();
     if opts.err.enabled && !visibly_not_result {
         let event = opts.err.event;
+        let variant = Ident::new(opts.kind.variant(), Span::call_site());
+        let error_type = match &opts.err.error_type {
+            Some(expr) => {
+                quote_spanned!(syn::spanned::Spanned::span(&**expr)=> #rt::__private::err_type(#expr))
+            }
+            None => quote!(#rt::__private::None),
+        };
+        let cfg = quote! {
+            #rt::__private::ErrConfig {
+                event: #event,
+                kind: #rt::__private::SpanKind::#variant,
+                error_type: #error_type,
+            }
+        };
         out.extend(if opts.err.debug {
-            quote!((&&&&#rt::__private::Outcome(&#value)).__traced_record_err_debug(#target, #event);)
+            quote!((&&&&#rt::__private::Outcome(&#value)).__traced_record_err_debug(#target, #cfg);)
         } else {
-            quote!((&&&&#rt::__private::Outcome(&#value)).__traced_record_err(#target, #event);)
+            quote!((&&&&#rt::__private::Outcome(&#value)).__traced_record_err(#target, #cfg);)
         });
     }
     match opts.ret {

@@ -17,6 +17,14 @@ use crate::valid;
 /// `#[traced(args)] item`.
 pub(crate) fn traced(args: TokenStream, item: &TokenStream) -> TokenStream {
     let cx = Ctxt::new();
+    // A project registry that cannot be read is reported once per build, here.
+    if let Err(crate::registry::Broken {
+        message: Some(message),
+        ..
+    }) = crate::registry::project()
+    {
+        cx.error_at(proc_macro2::Span::call_site(), message);
+    }
     let args = TracedArgs::from_tokens(&cx, args);
     let parsed = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(parsed) => parsed,
