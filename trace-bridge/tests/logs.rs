@@ -1,5 +1,5 @@
 //! Trace ids in every log line: tracing-subscriber's `fmt` (plain and JSON) and the `log`
-//! crate through env_logger; `log` records as span events.
+//! crate through `env_logger`; `log` records as span events.
 
 mod support;
 
