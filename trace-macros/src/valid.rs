@@ -176,13 +176,14 @@ fn check_impl_block(cx: &Ctxt, args: &TracedArgs) {
 
 /// Checks options on a method that opted out with `skip`: nothing else may be set.
 fn check_skipped(cx: &Ctxt, args: &TracedArgs) {
-    let others: [(Option<Span>, &str); 6] = [
+    let others: [(Option<Span>, &str); 7] = [
         (args.name.span(), "name"),
         (args.kind.span(), "kind"),
         (args.attrs.span(), "attrs"),
         (args.err.span(), "err"),
         (args.ret.span(), "ret"),
         (args.krate.span(), "crate"),
+        (args.level.span(), "level"),
     ];
     for (span, option) in others {
         if let Some(span) = span {
