@@ -649,20 +649,9 @@ fn profile_peer(filter: &[String]) -> bool {
     false
 }
 
-fn main() {
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    if profile_peer(&filter) {
-        return;
-    }
-    if filter.iter().any(|a| a == "profile-bare") {
-        for i in 0..200_000 {
-            black_box(bare(black_box(i), black_box("hello")));
-        }
-        return;
-    }
+/// `#[traced]` with no tracer, and `#[traced(level = "debug")]` above and within the
+/// tracer's maximum (`profile-traced-*`); `true` when one ran.
+fn profile_levels(filter: &[String]) -> bool {
     // `#[traced]` with no tracer, and `#[traced(level = "debug")]` above the tracer's maximum.
     for (arg, max, run) in [
         (
@@ -695,8 +684,28 @@ fn main() {
                 let _ = trace_core::force_flush();
             }
             drop(guard);
-            return;
+            return true;
         }
+    }
+    false
+}
+
+fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if profile_peer(&filter) {
+        return;
+    }
+    if filter.iter().any(|a| a == "profile-bare") {
+        for i in 0..200_000 {
+            black_box(bare(black_box(i), black_box("hello")));
+        }
+        return;
+    }
+    if profile_levels(&filter) {
+        return;
     }
     for (arg, run) in [
         ("profile-child", ours as fn(u64, &str) -> u64),

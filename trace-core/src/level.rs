@@ -85,33 +85,44 @@ impl FromStr for Level {
 }
 
 /// The most verbose level compiled in (0: none), from the cargo features: in a release
-/// build (no `debug_assertions`) a `release_max_level_*` feature wins, then `max_level_*`;
-/// the least verbose of those enabled applies. A span above it is compiled out: its test
-/// is a constant `false`.
+/// build (no `debug_assertions`) a `release_max_level_*` feature wins, then `max_level_*`.
+/// With several, the most verbose applies (features are additive: a crate that asks for
+/// `debug` spans keeps them when another asks for `info`, and `--all-features` compiles
+/// everything in). A span above it is compiled out: its test is a constant `false`.
 pub(crate) const STATIC_MAX: u8 = {
     let release = !cfg!(debug_assertions);
-    if release && cfg!(feature = "release_max_level_off") {
-        0
-    } else if release && cfg!(feature = "release_max_level_error") {
-        1
-    } else if release && cfg!(feature = "release_max_level_warn") {
-        2
-    } else if release && cfg!(feature = "release_max_level_info") {
-        3
-    } else if release && cfg!(feature = "release_max_level_debug") {
-        4
-    } else if release && cfg!(feature = "release_max_level_trace") {
+    let any_release = cfg!(feature = "release_max_level_off")
+        || cfg!(feature = "release_max_level_error")
+        || cfg!(feature = "release_max_level_warn")
+        || cfg!(feature = "release_max_level_info")
+        || cfg!(feature = "release_max_level_debug")
+        || cfg!(feature = "release_max_level_trace");
+    if release && any_release {
+        if cfg!(feature = "release_max_level_trace") {
+            5
+        } else if cfg!(feature = "release_max_level_debug") {
+            4
+        } else if cfg!(feature = "release_max_level_info") {
+            3
+        } else if cfg!(feature = "release_max_level_warn") {
+            2
+        } else if cfg!(feature = "release_max_level_error") {
+            1
+        } else {
+            0
+        }
+    } else if cfg!(feature = "max_level_trace") {
         5
-    } else if cfg!(feature = "max_level_off") {
-        0
-    } else if cfg!(feature = "max_level_error") {
-        1
-    } else if cfg!(feature = "max_level_warn") {
-        2
-    } else if cfg!(feature = "max_level_info") {
-        3
     } else if cfg!(feature = "max_level_debug") {
         4
+    } else if cfg!(feature = "max_level_info") {
+        3
+    } else if cfg!(feature = "max_level_warn") {
+        2
+    } else if cfg!(feature = "max_level_error") {
+        1
+    } else if cfg!(feature = "max_level_off") {
+        0
     } else {
         5
     }

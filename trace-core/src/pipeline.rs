@@ -170,6 +170,7 @@ pub(crate) fn global() -> Option<&'static TracerInner> {
 /// `true` when a tracer is installed and records spans of `level`: within the static maximum
 /// (a constant: a span above it is compiled out) and the tracer's maximum (one load).
 #[inline]
+#[allow(clippy::absurd_extreme_comparisons)] // `STATIC_MAX` is 0 under `max_level_off`
 pub(crate) fn level_enabled(level: Level) -> bool {
     (level as u8) <= STATIC_MAX && (level as u8) <= LEVEL_GATE.load(Ordering::Relaxed)
 }

@@ -18,13 +18,17 @@ async fn at_trace_async() {}
 #[traced(level = "warn")]
 async fn at_warn_async() {}
 
-struct Service;
+struct Service(u8);
 
 #[traced(level = "debug")]
 impl Service {
-    fn debug_method(&self) {}
+    fn debug_method(&self) -> u8 {
+        self.0
+    }
     #[traced(level = "info")]
-    fn info_method(&self) {}
+    fn info_method(&self) -> u8 {
+        self.0
+    }
 }
 
 #[test]
@@ -37,8 +41,8 @@ fn spans_above_the_maximum_level_are_not_recorded() {
     at_info();
     at_debug();
     at_error();
-    Service.debug_method();
-    Service.info_method();
+    Service(1).debug_method();
+    Service(1).info_method();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

@@ -599,7 +599,6 @@ impl EnvConfig {
 
         Ok(Self {
             disabled,
-            max_level,
             service_name,
             resource,
             sampler,
@@ -610,6 +609,7 @@ impl EnvConfig {
             batch,
             limits,
             propagators,
+            max_level,
             unknown,
         })
     }
