@@ -31,6 +31,20 @@ fn ours(x: u64, s: &str) -> u64 {
     black_box(x).wrapping_add(s.len() as u64)
 }
 
+/// A `#[traced]` function at the default level (`info`).
+#[trace_core::traced]
+#[inline(never)]
+fn traced_info(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+/// A `#[traced(level = "debug")]` function: above a tracer's `max_level(Level::Info)`.
+#[trace_core::traced(level = "debug")]
+#[inline(never)]
+fn traced_debug(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
 /// The same span without attributes: the like-for-like peer of fastrace's `#[trace]`.
 #[inline(never)]
 fn ours_plain(x: u64, s: &str) -> u64 {
@@ -635,6 +649,47 @@ fn profile_peer(filter: &[String]) -> bool {
     false
 }
 
+/// `#[traced]` with no tracer, and `#[traced(level = "debug")]` above and within the
+/// tracer's maximum (`profile-traced-*`); `true` when one ran.
+fn profile_levels(filter: &[String]) -> bool {
+    // `#[traced]` with no tracer, and `#[traced(level = "debug")]` above the tracer's maximum.
+    for (arg, max, run) in [
+        (
+            "profile-traced-disabled",
+            None,
+            traced_info as fn(u64, &str) -> u64,
+        ),
+        (
+            "profile-traced-above-max",
+            Some(trace_core::Level::Info),
+            traced_debug,
+        ),
+        (
+            "profile-traced-within-max",
+            Some(trace_core::Level::Debug),
+            traced_debug,
+        ),
+    ] {
+        if filter.iter().any(|a| a == arg) {
+            let guard = max.map(|level| {
+                Tracer::builder()
+                    .exporter(NoopExporter)
+                    .max_level(level)
+                    .install_global()
+            });
+            for _ in 0..1000 {
+                for i in 0..200 {
+                    black_box(run(black_box(i), black_box("hello")));
+                }
+                let _ = trace_core::force_flush();
+            }
+            drop(guard);
+            return true;
+        }
+    }
+    false
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -647,6 +702,9 @@ fn main() {
         for i in 0..200_000 {
             black_box(bare(black_box(i), black_box("hello")));
         }
+        return;
+    }
+    if profile_levels(&filter) {
         return;
     }
     for (arg, run) in [

@@ -18,6 +18,9 @@ echo "| case | instructions per call |"
 echo "|---|---:|"
 count "bare function" span::bare bare
 count "traced: disabled (no tracer)" span::ours disabled
+count "#[traced]: disabled (no tracer)" span::traced_info traced-disabled
+count "#[traced(level = \"debug\")]: above max_level(Info)" span::traced_debug traced-above-max
+count "#[traced(level = \"debug\")]: within max_level(Debug), sampled, no attributes" span::traced_debug traced-within-max
 count "traced: unsampled root (AlwaysOff)" span::ours unsampled
 count "traced: unsampled (non-sampled parent)" span::ours sampled parent
 count "traced: sampled, 2 attributes" span::ours sampled

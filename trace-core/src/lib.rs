@@ -35,11 +35,12 @@
 // The modules, in layers: each imports only from the layers above it in this list (CI
 // checks it: `scripts/check_layers.py`). ARCHITECTURE.md walks the life of a span through them.
 //
-// 0. vocabulary: ids, values, limits, the clock, the span context, kinds/status/events/links,
-//    the panic hook, the error rules
+// 0. vocabulary: ids, values, limits, levels, the clock, the span context,
+//    kinds/status/events/links, the panic hook, the error rules
 mod clock;
 mod errors;
 mod id;
+mod level;
 mod limits;
 mod model;
 mod panic;
@@ -77,9 +78,10 @@ pub use crate::context::{current_span_id, current_trace_id, Context, ContextGuar
 pub use crate::data::{InstrumentationScope, Resource, SpanData};
 pub use crate::errors::{chain, dyn_error_type, error_type, error_type_of, SpanError};
 pub use crate::export::{ExportError, ExportFailure, FailureStage, SpanExporter};
-pub use crate::handles::{current_span, EnteredSpan, Span, SpanGuard, SpanRef};
+pub use crate::handles::{current_span, EnteredSpan, EnteredToken, Span, SpanGuard, SpanRef};
 pub use crate::id::{SpanId, TraceId};
 pub use crate::instrument::{Instrument, Instrumented};
+pub use crate::level::{Level, ParseLevelError};
 pub use crate::limits::SpanLimits;
 pub use crate::model::{Event, Link, SpanKind, Status};
 pub use crate::pipeline::is_enabled;

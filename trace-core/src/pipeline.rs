@@ -7,12 +7,13 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
 use crate::attributes::AttributeSink;
 use crate::clock::Epoch;
 use crate::data::{InstrumentationScope, Resource};
+use crate::level::{Level, STATIC_MAX};
 use crate::limits::SpanLimits;
 use crate::model::Link;
 use crate::panic;
@@ -37,11 +38,16 @@ pub(crate) struct TracerInner {
     pub(crate) scope: InstrumentationScope,
     pub(crate) generation: u64,
     pub(crate) counters: Arc<Counters>,
+    /// The most verbose level recorded (`TracerBuilder::max_level`).
+    pub(crate) max_level: Level,
     shut_down: AtomicBool,
 }
 
 static GLOBAL: AtomicPtr<TracerInner> = AtomicPtr::new(std::ptr::null_mut());
 static GENERATION: AtomicU64 = AtomicU64::new(1);
+/// The installed tracer's maximum level as a number (`Level as u8`), 0 when none is
+/// installed: testing a level is one load and a compare, what testing `GLOBAL` costs.
+static LEVEL_GATE: AtomicU8 = AtomicU8::new(0);
 
 impl TracerInner {
     /// A tracer ready to install: the sampler's fixed decisions are asked once, here.
@@ -66,6 +72,7 @@ impl TracerInner {
             scope,
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             counters,
+            max_level: Level::Trace,
             shut_down: AtomicBool::new(false),
         }
     }
@@ -75,6 +82,7 @@ impl TracerInner {
         let inner: &'static TracerInner = Box::leak(Box::new(self));
         panic::install_panic_hook();
         GLOBAL.store(std::ptr::from_ref(inner).cast_mut(), Ordering::Release);
+        LEVEL_GATE.store(inner.max_level as u8, Ordering::Release);
         inner
     }
 
@@ -82,12 +90,17 @@ impl TracerInner {
     /// nothing.
     pub(crate) fn uninstall(&'static self) {
         let ptr = std::ptr::from_ref(self).cast_mut();
-        let _ = GLOBAL.compare_exchange(
-            ptr,
-            std::ptr::null_mut(),
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        );
+        if GLOBAL
+            .compare_exchange(
+                ptr,
+                std::ptr::null_mut(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+        {
+            LEVEL_GATE.store(0, Ordering::Release);
+        }
     }
 
     /// After shutdown: spans that end from now on are dropped and counted.
@@ -152,6 +165,14 @@ pub(crate) fn global() -> Option<&'static TracerInner> {
         #[allow(unsafe_code)]
         Some(unsafe { &*p })
     }
+}
+
+/// `true` when a tracer is installed and records spans of `level`: within the static maximum
+/// (a constant: a span above it is compiled out) and the tracer's maximum (one load).
+#[inline]
+#[allow(clippy::absurd_extreme_comparisons)] // `STATIC_MAX` is 0 under `max_level_off`
+pub(crate) fn level_enabled(level: Level) -> bool {
+    (level as u8) <= STATIC_MAX && (level as u8) <= LEVEL_GATE.load(Ordering::Relaxed)
 }
 
 /// `true` when a tracer is installed (spans may be recorded).

@@ -28,6 +28,7 @@ pub use crate::attributes::{AttributeSink, SpanAttributes};
 pub use crate::builder::{span, SpanBuilder};
 pub use crate::handles::{current_span, Span, SpanGuard, SpanRef};
 pub use crate::instrument::{Instrument, Instrumented, SpanState};
+pub use crate::level::Level;
 pub use crate::model::SpanKind;
 pub use crate::typed::ValueFor;
 pub use crate::value::{KeyValue, StringValue, ToValue, Value};
@@ -39,9 +40,17 @@ pub type Record<'a> = &'a mut dyn FnMut(&mut AttributeSink<'_>);
 /// `true` when a tracer is installed: expansions test this first and build the attribute
 /// recorder (a closure over the arguments) only when it holds, so the disabled path is one
 /// atomic load and a branch.
+/// A span with no `level` option is `info`: this is [`is_enabled_at`]`(Level::Info)`.
 #[inline]
 pub fn is_enabled() -> bool {
-    crate::pipeline::is_enabled()
+    crate::pipeline::level_enabled(Level::Info)
+}
+
+/// [`is_enabled`] for `#[traced(level = "..")]`: `true` when a tracer is installed and
+/// records spans of `level` (a constant `false` above the static maximum).
+#[inline]
+pub fn is_enabled_at(level: Level) -> bool {
+    crate::pipeline::level_enabled(level)
 }
 
 /// Starts and enters a span (sync functions), after [`is_enabled`] returned `true`. `record`
@@ -64,7 +73,13 @@ pub fn start(name: &'static str, kind: SpanKind, record: Option<Record<'_>>) -> 
 /// from where it was made, so it keeps a context of its own.)
 #[inline]
 pub fn async_span_needed() -> bool {
-    crate::start::async_span_needed()
+    crate::pipeline::level_enabled(Level::Info) && crate::start::async_span_needed()
+}
+
+/// [`async_span_needed`] for `#[traced(level = "..")]`.
+#[inline]
+pub fn async_span_needed_at(level: Level) -> bool {
+    crate::pipeline::level_enabled(level) && crate::start::async_span_needed()
 }
 
 /// Starts a span without entering it (futures), after [`is_enabled`] returned `true`.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::clock::Epoch;
 use crate::data::{InstrumentationScope, Resource};
 use crate::export::{ExportError, ExportFailure, SpanExporter};
+use crate::level::Level;
 use crate::limits::SpanLimits;
 use crate::pipeline::{self, TracerInner};
 use crate::processor::{BatchConfig, Counters, ErrorHook, Processor, Reporter};
@@ -122,6 +123,7 @@ pub struct TracerBuilder {
     limits: SpanLimits,
     scope: InstrumentationScope,
     on_error: Option<ErrorHook>,
+    max_level: Level,
 }
 
 impl fmt::Debug for TracerBuilder {
@@ -146,6 +148,7 @@ impl Default for TracerBuilder {
             limits: SpanLimits::default(),
             scope: InstrumentationScope::default(),
             on_error: None,
+            max_level: Level::Trace,
         }
     }
 }
@@ -192,6 +195,21 @@ impl TracerBuilder {
     /// Sets the batch processor's configuration.
     pub fn batch_config(mut self, config: BatchConfig) -> Self {
         self.batch = config;
+        self
+    }
+
+    /// Records `#[traced]` spans up to `level` only (default [`Level::Trace`]: all of
+    /// them). A span above it costs what a span with no tracer costs; `init_from_env` reads
+    /// it from `TRACED_MAX_LEVEL`. Spans started by hand (`span(..)`) have no level.
+    ///
+    /// # Examples
+    /// ```
+    /// use trace_core::{Level, Tracer};
+    /// let guard = Tracer::builder().max_level(Level::Info).install_global();
+    /// # drop(guard);
+    /// ```
+    pub fn max_level(mut self, level: Level) -> Self {
+        self.max_level = level;
         self
     }
 
@@ -267,7 +285,7 @@ impl TracerBuilder {
                 Processor::simple(e, Arc::clone(&counters), reporter)
             }
         };
-        let inner = TracerInner::new(
+        let mut inner = TracerInner::new(
             self.sampler,
             self.limits,
             epoch,
@@ -275,8 +293,9 @@ impl TracerBuilder {
             resource,
             self.scope,
             counters,
-        )
-        .install();
+        );
+        inner.max_level = self.max_level;
+        let inner = inner.install();
         TracerGuard {
             tracer: Tracer { inner },
             done: false,

@@ -81,6 +81,7 @@ env_vars! {
     FileMaxBytes => "TRACED_EXPORTER_FILE_MAX_BYTES",
     FileMaxFiles => "TRACED_EXPORTER_FILE_MAX_FILES",
     ConsoleFormat => "TRACED_EXPORTER_CONSOLE_FORMAT",
+    MaxLevel => "TRACED_MAX_LEVEL",
 }
 
 impl EnvVar {

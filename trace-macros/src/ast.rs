@@ -15,6 +15,7 @@ use syn::{
     Attribute, Block, DeriveInput, Ident, ImplItem, ImplItemFn, ItemImpl, LitStr, Signature,
 };
 
+use crate::attr::Level;
 use crate::attr::{
     is_traced_attr, Capture, ContainerAttrs, ErrOpts, FieldAttrs, Format, Kind, SpanName,
     TracedArgs, VariantAttrs,
@@ -88,6 +89,7 @@ pub(crate) struct Options {
     pub(crate) kind_span: Option<Span>,
     /// `convention = ".."`.
     pub(crate) convention: Option<LitStr>,
+    pub(crate) level: Level,
     pub(crate) captures: Vec<Capture>,
     pub(crate) err: ErrOpts,
     pub(crate) ret: Option<Format>,
@@ -245,11 +247,18 @@ impl Options {
             .get()
             .or_else(|| block.and_then(|b| b.krate.get()));
         let runtime = crate::runtime::path(krate);
+        let level = args
+            .level
+            .get()
+            .or_else(|| block.and_then(|b| b.level.get()))
+            .copied()
+            .unwrap_or(Level::INFO);
         Options {
             name,
             kind,
             kind_span,
             convention,
+            level,
             captures: args.attrs.get().cloned().unwrap_or_default(),
             err,
             ret,

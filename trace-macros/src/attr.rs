@@ -20,6 +20,7 @@ use crate::symbol::{
     FIELD_OPTIONS, FLATTEN, KIND, KINDS, NAME, PREFIX, REDACT, RENAME, RET, RET_MODES, SKIP,
     TRACED_OPTIONS, TYPE, VARIANT_OPTIONS,
 };
+use crate::symbol::{LEVEL, LEVELS};
 
 /// One option slot: remembers where it was set so a second setting is reported as a duplicate.
 pub(crate) struct Attr<T> {
@@ -65,6 +66,26 @@ impl<T> Attr<T> {
 pub(crate) enum SpanName {
     Lit(LitStr),
     Path(Path),
+}
+
+/// `level = ".."`: the runtime's `Level` variant it names.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Level(pub(crate) &'static str);
+
+impl Level {
+    /// The default: no test but the one every span makes.
+    pub(crate) const INFO: Level = Level("Info");
+
+    fn from_str(s: &str) -> Option<Self> {
+        Some(Level(match s {
+            "error" => "Error",
+            "warn" => "Warn",
+            "info" => "Info",
+            "debug" => "Debug",
+            "trace" => "Trace",
+            _ => return None,
+        }))
+    }
 }
 
 /// `kind = ".."`.
@@ -174,6 +195,7 @@ pub(crate) struct TracedArgs {
     pub(crate) krate: Attr<Path>,
     /// `convention = "http.client"`: a span definition of the registry.
     pub(crate) convention: Attr<LitStr>,
+    pub(crate) level: Attr<Level>,
 }
 
 impl Default for TracedArgs {
@@ -187,6 +209,7 @@ impl Default for TracedArgs {
             skip: Attr::none(SKIP),
             krate: Attr::none(CRATE),
             convention: Attr::none(CONVENTION),
+            level: Attr::none(LEVEL),
         }
     }
 }
@@ -276,6 +299,27 @@ fn parse_option(
                      \"client\", \"producer\", \"consumer\"{hint}"
                 ),
             );
+        }
+    } else if path.is_ident(LEVEL) {
+        let value = meta.value()?;
+        let lit: LitStr = value.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "`level` expects a string literal: one of \"error\", \"warn\", \"info\", \
+                 \"debug\", \"trace\"",
+            )
+        })?;
+        match Level::from_str(&lit.value()) {
+            Some(level) => args.level.set(cx, path, level),
+            None => cx.error_spanned_by(
+                &lit,
+                format!(
+                    "unknown level `{}`; expected one of `error`, `warn`, `info`, `debug`, \
+                     `trace`{}",
+                    lit.value(),
+                    did_you_mean(&lit.value(), LEVELS.iter().copied())
+                ),
+            ),
         }
     } else if path.is_ident(ATTRS) {
         if !meta.input.peek(syn::token::Paren) {

@@ -9,6 +9,7 @@ pub(crate) const RET: &str = "ret";
 pub(crate) const SKIP: &str = "skip";
 pub(crate) const CRATE: &str = "crate";
 pub(crate) const CONVENTION: &str = "convention";
+pub(crate) const LEVEL: &str = "level";
 
 /// Modes inside `err(..)` and `ret(..)`.
 pub(crate) const DEBUG: &str = "debug";
@@ -23,7 +24,8 @@ pub(crate) const REDACT: &str = "redact";
 pub(crate) const FLATTEN: &str = "flatten";
 
 /// The options `#[traced(...)]` accepts, for "did you mean".
-pub(crate) const TRACED_OPTIONS: &[&str] = &[NAME, KIND, ATTRS, ERR, RET, SKIP, CRATE, CONVENTION];
+pub(crate) const TRACED_OPTIONS: &[&str] =
+    &[NAME, KIND, ATTRS, ERR, RET, SKIP, CRATE, CONVENTION, LEVEL];
 /// The options `err(...)` accepts.
 pub(crate) const ERR_MODES: &[&str] = &[DEBUG, EVENT, TYPE];
 /// The options `ret(...)` accepts.
@@ -36,3 +38,5 @@ pub(crate) const FIELD_OPTIONS: &[&str] = &[RENAME, SKIP, REDACT, FLATTEN, DISPL
 pub(crate) const VARIANT_OPTIONS: &[&str] = &[RENAME];
 /// The span kinds `kind = ".."` accepts.
 pub(crate) const KINDS: &[&str] = &["internal", "server", "client", "producer", "consumer"];
+/// The levels `level = ".."` accepts.
+pub(crate) const LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];

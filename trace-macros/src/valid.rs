@@ -445,7 +445,7 @@ fn check_impl_block(cx: &Ctxt, args: &TracedArgs) {
 
 /// Checks options on a method that opted out with `skip`: nothing else may be set.
 fn check_skipped(cx: &Ctxt, args: &TracedArgs) {
-    let others: [(Option<Span>, &str); 7] = [
+    let others: [(Option<Span>, &str); 8] = [
         (args.name.span(), "name"),
         (args.kind.span(), "kind"),
         (args.attrs.span(), "attrs"),
@@ -453,6 +453,7 @@ fn check_skipped(cx: &Ctxt, args: &TracedArgs) {
         (args.ret.span(), "ret"),
         (args.krate.span(), "crate"),
         (args.convention.span(), "convention"),
+        (args.level.span(), "level"),
     ];
     for (span, option) in others {
         if let Some(span) = span {

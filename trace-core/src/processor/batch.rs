@@ -154,6 +154,11 @@ const RING_CAPACITY_MAX: usize = 16_384;
 /// The most headroom an idle ring keeps between two passes of the worker.
 const IDLE_HEADROOM_MAX: u64 = 16;
 
+/// An export that fails after this long while a shutdown runs ends the shutdown's tries:
+/// the collector hangs or times out. A quick failure (a refused connection, an error
+/// answer) costs nothing to try again with the next batch.
+const SLOW_FAILURE: Duration = Duration::from_secs(1);
+
 /// A ring whose thread pushed nothing, and asked for nothing, for this long is idle: its
 /// room goes to the busy ones.
 const IDLE_AFTER: Duration = Duration::from_millis(50);
@@ -606,8 +611,9 @@ struct Worker {
     /// earlier batches to be overwritten.
     batch: Vec<SpanData>,
     len: usize,
-    /// Why a shutdown stopped trying the collector: an export failed while it ran (the
-    /// collector is down or hanging; one failure is enough within a grace period).
+    /// Why a shutdown stopped trying the collector: an export failed slowly while it ran
+    /// (the collector hangs or times out: each further batch would take as long, so one
+    /// such failure is enough within a grace period).
     given_up: Option<ExportError>,
 }
 
@@ -762,6 +768,7 @@ impl Worker {
         let sent = self.len as u64;
         let batch = &self.batch[..self.len];
         let exporter = &self.exporter;
+        let started = Instant::now();
         self.shared.exporting.store(true, Ordering::Release);
         let result = report::contained(|| match deadline {
             Some(d) => exporter.export_until(batch, d),
@@ -784,6 +791,7 @@ impl Worker {
                     .report(ExportFailure::new(e.clone(), failed, stage));
                 if !matches!(e, ExportError::Rejected { .. })
                     && self.shared.winding_down.load(Ordering::Acquire)
+                    && started.elapsed() >= SLOW_FAILURE
                 {
                     self.given_up = Some(e.clone());
                 }
@@ -805,8 +813,8 @@ impl Worker {
 
     /// Exports everything queued, in full batches and then the rest, until `deadline`;
     /// `Err(Timeout)` when spans were left queued then. While shutting down, an export that
-    /// fails ends it: the collector is not taking spans, and trying batch after batch would
-    /// spend the grace period (the rest is counted by the caller).
+    /// fails slowly ends it: the collector hangs, and trying batch after batch would spend
+    /// the grace period (the rest is counted by the caller).
     fn export_all(&mut self, stage: FailureStage, deadline: Instant) -> Result<(), ExportError> {
         let mut result = Ok(());
         loop {

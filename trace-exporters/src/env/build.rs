@@ -93,6 +93,9 @@ impl EnvConfig {
             // Nothing is sampled and nothing is exported.
             return Ok(builder.sampler(AlwaysOff));
         }
+        if let Some(level) = self.max_level {
+            builder = builder.max_level(level);
+        }
         builder = match self.sampler {
             SamplerConfig::AlwaysOn => builder.sampler(AlwaysOn),
             SamplerConfig::AlwaysOff => builder.sampler(AlwaysOff),

@@ -107,6 +107,8 @@ pub(crate) struct EnvConfig {
     pub(crate) limits: LimitSettings,
     /// `OTEL_PROPAGATORS`, when set.
     pub(crate) propagators: Option<Propagators>,
+    /// `TRACED_MAX_LEVEL`, when set: the most verbose `#[traced]` level recorded.
+    pub(crate) max_level: Option<trace_core::Level>,
     /// `OTEL_*` names that are not read (misspellings), to be named on stderr.
     pub(crate) unknown: Vec<UnknownVar>,
 }
@@ -588,6 +590,13 @@ impl EnvConfig {
             None => None,
         };
 
+        let max_level = match vars.get(V::MaxLevel) {
+            Some(v) => Some(v.parse().map_err(|_| {
+                ConfigError::for_setting(V::MaxLevel, v, "error, warn, info, debug or trace")
+            })?),
+            None => None,
+        };
+
         Ok(Self {
             disabled,
             service_name,
@@ -600,6 +609,7 @@ impl EnvConfig {
             batch,
             limits,
             propagators,
+            max_level,
             unknown,
         })
     }
@@ -777,6 +787,17 @@ mod tests {
         assert_eq!(kv, vec![("k".to_owned(), "a=b".to_owned())]);
         let kv = parse_key_values(V::ResourceAttributes, "empty=").unwrap_or_default();
         assert_eq!(kv, vec![("empty".to_owned(), String::new())]);
+    }
+
+    #[test]
+    fn max_level() {
+        assert_eq!(ok(&[]).max_level, None);
+        assert_eq!(
+            ok(&[("TRACED_MAX_LEVEL", "Debug")]).max_level,
+            Some(trace_core::Level::Debug)
+        );
+        let e = err(&[("TRACED_MAX_LEVEL", "verbose")]);
+        assert!(e.to_string().contains("TRACED_MAX_LEVEL"), "{e}");
     }
 
     #[test]

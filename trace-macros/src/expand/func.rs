@@ -85,6 +85,14 @@ fn start(opts: &Options, how: Start) -> TokenStream {
         Start::Detached => (quote!(is_enabled), quote!(start_detached)),
         Start::AsyncFn => (quote!(async_span_needed), quote!(start_detached)),
     };
+    // `level = ".."` other than the default `info`: the same tests, at that level.
+    let test = if opts.level == crate::attr::Level::INFO {
+        quote!(#test())
+    } else {
+        let test = Ident::new(&format!("{test}_at"), Span::call_site());
+        let level = Ident::new(opts.level.0, Span::call_site());
+        quote!(#test(#rt::__private::Level::#level))
+    };
     let record = match captures(opts) {
         None => quote!(#rt::__private::None),
         Some(record) => {
@@ -101,7 +109,7 @@ fn start(opts: &Options, how: Start) -> TokenStream {
     // The recorder closure is built inside the branch: with no tracer, nothing but one
     // atomic load runs before the user's body.
     quote! {
-        if #rt::__private::#test() {
+        if #rt::__private::#test {
             #rt::__private::#function(#name, #kind, #record)
         } else {
             #rt::__private::None

@@ -1,0 +1,191 @@
+//! trace-bridge beside its peers, in one run: a `tracing` span with two fields through
+//! `trace_bridge::tracing_layer()` (sampled, and dropped by the sampler), through
+//! `tracing-opentelemetry` (sampled, batch exporter that discards), and through the
+//! registry with a no-op layer; and a `#[traced]` span with and without the layer.
+//!
+//!     cargo bench -p benches --bench bridge
+//!
+//! `profile-<case>` runs one case 200 000 times, alone, for callgrind
+//! (`benches/scripts/instructions.sh` counts them).
+
+use std::hint::black_box;
+
+use criterion::Criterion;
+use trace_core::{AlwaysOff, AlwaysOn, ParentBased, Tracer, TracerGuard};
+use trace_exporters::NoopExporter;
+use tracing_subscriber::layer::SubscriberExt;
+
+/// The measured `tracing` span: two fields, entered, one unit of work.
+#[inline(never)]
+fn tracing_span(x: u64, s: &str) -> u64 {
+    let span = tracing::info_span!("work", x, s);
+    let _e = span.enter();
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+/// The measured `#[traced]` span: two attributes.
+#[trace_core::traced(attrs(x, s))]
+#[inline(never)]
+fn traced_span(x: u64, s: &str) -> u64 {
+    black_box(x).wrapping_add(s.len() as u64)
+}
+
+fn install(sampled: bool) -> TracerGuard {
+    let b = Tracer::builder().exporter(NoopExporter);
+    if sampled {
+        b.sampler(ParentBased::new(AlwaysOn)).install_global()
+    } else {
+        b.sampler(AlwaysOff).install_global()
+    }
+}
+
+fn noop_layer() -> tracing::Dispatch {
+    struct NoopLayer;
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for NoopLayer {}
+    tracing::Dispatch::new(tracing_subscriber::registry().with(NoopLayer))
+}
+
+fn bridge() -> tracing::Dispatch {
+    tracing::Dispatch::new(tracing_subscriber::registry().with(trace_bridge::tracing_layer()))
+}
+
+#[derive(Debug)]
+struct DiscardOtel;
+impl opentelemetry_sdk::trace::SpanExporter for DiscardOtel {
+    async fn export(
+        &self,
+        _batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// `tracing-opentelemetry` over the OpenTelemetry SDK (sampled, batched, discarded).
+fn tracing_opentelemetry() -> (
+    opentelemetry_sdk::trace::SdkTracerProvider,
+    tracing::Dispatch,
+) {
+    use opentelemetry::trace::TracerProvider as _;
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_sampler(opentelemetry_sdk::trace::Sampler::AlwaysOn)
+        .with_batch_exporter(DiscardOtel)
+        .build();
+    let tracer = provider.tracer("bench");
+    let dispatch = tracing::Dispatch::new(
+        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer)),
+    );
+    (provider, dispatch)
+}
+
+/// One case: what is installed around the calls, and the call.
+struct Case {
+    name: &'static str,
+    tracer: Option<bool>,
+    dispatch: fn() -> Option<tracing::Dispatch>,
+    call: fn(u64, &str) -> u64,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "tracing/noop-layer",
+        tracer: None,
+        dispatch: || Some(noop_layer()),
+        call: tracing_span,
+    },
+    Case {
+        name: "tracing/bridge-sampled",
+        tracer: Some(true),
+        dispatch: || Some(bridge()),
+        call: tracing_span,
+    },
+    Case {
+        name: "tracing/bridge-dropped",
+        tracer: Some(false),
+        dispatch: || Some(bridge()),
+        call: tracing_span,
+    },
+    Case {
+        name: "tracing/bridge-no-tracer",
+        tracer: None,
+        dispatch: || Some(bridge()),
+        call: tracing_span,
+    },
+    Case {
+        name: "traced/without-layer",
+        tracer: Some(true),
+        dispatch: || None,
+        call: traced_span,
+    },
+    Case {
+        name: "traced/under-layer",
+        tracer: Some(true),
+        dispatch: || Some(bridge()),
+        call: traced_span,
+    },
+];
+
+/// Runs `f` with `case`'s tracer and subscriber installed.
+fn with_case<R>(case: &Case, f: impl FnOnce() -> R) -> R {
+    let guard = case.tracer.map(install);
+    let r = match (case.dispatch)() {
+        Some(d) => tracing::dispatcher::with_default(&d, f),
+        None => f(),
+    };
+    drop(guard);
+    r
+}
+
+fn benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("bridge");
+    for case in CASES {
+        with_case(case, || {
+            g.bench_function(case.name, |b| {
+                b.iter(|| (case.call)(black_box(7), black_box("hello")));
+            });
+        });
+    }
+    let (provider, dispatch) = tracing_opentelemetry();
+    tracing::dispatcher::with_default(&dispatch, || {
+        g.bench_function("tracing/tracing-opentelemetry-sampled", |b| {
+            b.iter(|| tracing_span(black_box(7), black_box("hello")));
+        });
+    });
+    let _ = provider.shutdown();
+    g.finish();
+}
+
+fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = |call: fn(u64, &str) -> u64| {
+        for _ in 0..1000 {
+            for i in 0..200 {
+                black_box(call(black_box(i), black_box("hello")));
+            }
+            let _ = trace_core::force_flush();
+        }
+    };
+    for case in CASES {
+        if filter
+            .iter()
+            .any(|a| *a == format!("profile-{}", case.name))
+        {
+            with_case(case, || run(case.call));
+            return;
+        }
+    }
+    if filter
+        .iter()
+        .any(|a| a == "profile-tracing/tracing-opentelemetry-sampled")
+    {
+        let (provider, dispatch) = tracing_opentelemetry();
+        tracing::dispatcher::with_default(&dispatch, || run(tracing_span));
+        let _ = provider.shutdown();
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    benches(&mut c);
+    c.final_summary();
+}

@@ -1,0 +1,6 @@
+use trace_core::traced;
+
+#[traced(level = "debgu")]
+fn fetch() {}
+
+fn main() {}
