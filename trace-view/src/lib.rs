@@ -1,0 +1,205 @@
+//! trace-view: look at your traces without a collector, Docker or an account.
+//!
+//! One binary receives OTLP/HTTP (protobuf or JSON, gzip or not) as a collector would, keeps
+//! the spans in `SQLite` (a file that survives restarts, or memory), bounded by a number of
+//! spans, and serves a web UI: the trace list with filters, and each trace as a waterfall
+//! stitched across services.
+//!
+//! ```text
+//! cargo run -p trace-view                 # OTLP/HTTP on 127.0.0.1:4318, UI on http://127.0.0.1:16686
+//! OTEL_TRACES_EXPORTER=otlp cargo run -p examples --example two_services
+//! cargo run -p trace-view -- open spans.jsonl   # what FileExporter wrote
+//! ```
+//!
+//! The library is what the binary runs, for tests and embedding: [`Options`], [`start`],
+//! [`Store`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let options = trace_view::Options {
+//!     ui: "127.0.0.1:0".parse()?,
+//!     otlp_http: Some("127.0.0.1:0".parse()?),
+//!     ..trace_view::Options::default()
+//! };
+//! let server = trace_view::start(&options).await?;
+//! println!("UI on http://{}", server.ui_addr());
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod cli;
+mod load;
+mod otlp;
+mod receiver;
+mod span;
+mod store;
+mod ui;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use cli::{parse_args, Command, USAGE};
+pub use load::{load_json_lines, Loaded};
+pub use receiver::{MAX_BODY_BYTES, MAX_INFLATED_BYTES};
+pub use store::{Store, StoreError, MAX_LIMIT};
+pub use ui::escape;
+
+/// The default OTLP/HTTP address (the OTLP default port, loopback only).
+pub const DEFAULT_OTLP_HTTP: &str = "127.0.0.1:4318";
+/// The default UI address (Jaeger's port, loopback only).
+pub const DEFAULT_UI: &str = "127.0.0.1:16686";
+/// The default bound of the store.
+pub const DEFAULT_MAX_SPANS: u64 = 1_000_000;
+
+/// What to serve, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Where the OTLP/HTTP receiver listens; `None`: no receiver.
+    pub otlp_http: Option<SocketAddr>,
+    /// Where the UI and its API listen.
+    pub ui: SocketAddr,
+    /// The store's file; `None`: in memory.
+    pub store: Option<PathBuf>,
+    /// The most spans kept; the oldest traces are evicted first.
+    pub max_spans: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            otlp_http: Some(parse_addr(DEFAULT_OTLP_HTTP)),
+            ui: parse_addr(DEFAULT_UI),
+            store: None,
+            max_spans: DEFAULT_MAX_SPANS,
+        }
+    }
+}
+
+fn parse_addr(s: &str) -> SocketAddr {
+    s.parse().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)))
+}
+
+/// Why the viewer could not start.
+#[derive(Debug)]
+pub enum Error {
+    /// The store could not be opened.
+    Store(StoreError),
+    /// A listener could not be bound.
+    Bind(SocketAddr, std::io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Store(e) => write!(f, "{e}"),
+            Self::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// A running viewer: its addresses, its store, and a way to stop it.
+#[derive(Debug)]
+pub struct Server {
+    ui_addr: SocketAddr,
+    otlp_http_addr: Option<SocketAddr>,
+    store: Arc<Store>,
+    stop: Vec<oneshot::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Where the UI listens.
+    pub fn ui_addr(&self) -> SocketAddr {
+        self.ui_addr
+    }
+
+    /// Where the OTLP/HTTP receiver listens, if it runs.
+    pub fn otlp_http_addr(&self) -> Option<SocketAddr> {
+        self.otlp_http_addr
+    }
+
+    /// The store the server reads and writes.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Stops listening, finishes the requests in progress and closes the store.
+    pub async fn shutdown(self) {
+        for stop in self.stop {
+            let _ = stop.send(());
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Opens the store and starts the receiver and the UI.
+///
+/// # Errors
+///
+/// When the store cannot be opened or an address cannot be bound.
+pub async fn start(options: &Options) -> Result<Server, Error> {
+    let store = Arc::new(Store::open(options.store.as_deref(), options.max_spans)?);
+    start_with_store(options, store).await
+}
+
+/// As [`start`], with a store already opened (and maybe loaded).
+///
+/// # Errors
+///
+/// When an address cannot be bound.
+pub async fn start_with_store(options: &Options, store: Arc<Store>) -> Result<Server, Error> {
+    let mut server = Server {
+        ui_addr: options.ui,
+        otlp_http_addr: None,
+        store: Arc::clone(&store),
+        stop: Vec::new(),
+        tasks: Vec::new(),
+    };
+    let ui = ui::router(Arc::clone(&store));
+    server.ui_addr = spawn(&mut server, options.ui, ui).await?;
+    if let Some(addr) = options.otlp_http {
+        let otlp = receiver::router(Arc::clone(&store));
+        server.otlp_http_addr = Some(spawn(&mut server, addr, otlp).await?);
+    }
+    Ok(server)
+}
+
+async fn spawn(
+    server: &mut Server,
+    addr: SocketAddr,
+    router: axum::Router,
+) -> Result<SocketAddr, Error> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Bind(addr, e))?;
+    let bound = listener.local_addr().map_err(|e| Error::Bind(addr, e))?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    server.stop.push(stop);
+    server.tasks.push(tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = result {
+            eprintln!("trace-view: server on {bound} stopped: {e}");
+        }
+    }));
+    Ok(bound)
+}

@@ -1,0 +1,558 @@
+//! The span store: `SQLite` (the bundled library), in a file that survives a restart or in
+//! memory, bounded by a number of spans (the oldest traces go first).
+//!
+//! Tables: `spans` (one row per span: its ids, name, the `key=value` text the attribute filter
+//! searches, and the span's JSON document as the API returns it), `traces` (one summary row per
+//! trace, kept up to date as spans arrive, whatever their order) and `trace_services` (which
+//! services a trace crossed). Indexes serve the list (newest first), the service and span-name
+//! filters, and a trace's spans.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::{params, Connection};
+use serde_json::Value as Json;
+
+use crate::otlp::attribute_text;
+use crate::span::{hex, Span};
+
+/// The layout of the tables; a file made with another layout is refused.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS traces (
+    trace_id BLOB PRIMARY KEY,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    span_count INTEGER NOT NULL,
+    error INTEGER NOT NULL,
+    root_name TEXT,
+    root_start INTEGER,
+    first_name TEXT NOT NULL,
+    first_start INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start);
+CREATE TABLE IF NOT EXISTS trace_services (
+    trace_id BLOB NOT NULL,
+    service TEXT NOT NULL,
+    PRIMARY KEY (trace_id, service)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS trace_services_by_service ON trace_services (service, trace_id);
+CREATE TABLE IF NOT EXISTS spans (
+    trace_id BLOB NOT NULL,
+    span_id BLOB NOT NULL,
+    name TEXT NOT NULL,
+    attrs TEXT NOT NULL,
+    has_links INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS spans_by_id ON spans (trace_id, span_id);
+CREATE INDEX IF NOT EXISTS spans_by_name ON spans (name, trace_id);
+";
+
+/// The most traces one list query returns.
+pub const MAX_LIMIT: u32 = 1000;
+
+/// Why the store could not be opened or used.
+#[derive(Debug)]
+pub struct StoreError(String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self(format!("store: {e}"))
+    }
+}
+
+/// A span ready to be written: its JSON document made outside the store's lock.
+#[derive(Debug)]
+pub(crate) struct Row {
+    trace_id: [u8; 16],
+    span_id: [u8; 8],
+    is_root: bool,
+    name: String,
+    service: String,
+    start: i64,
+    end: i64,
+    error: bool,
+    attrs: String,
+    has_links: bool,
+    doc: String,
+}
+
+impl Row {
+    pub(crate) fn new(span: &Span) -> Self {
+        // Attribute text: "\nkey=value\n" per attribute, so a filter matches whole entries.
+        let mut attrs = String::from("\n");
+        for a in &span.attributes {
+            if let Some(text) = attribute_text(a) {
+                attrs.push_str(&text.replace('\n', " "));
+                attrs.push('\n');
+            }
+        }
+        Self {
+            trace_id: span.trace_id,
+            span_id: span.span_id,
+            is_root: span.parent_span_id.is_none(),
+            name: span.name.clone(),
+            service: span.service().to_owned(),
+            start: clamp(span.start_unix_nano),
+            end: clamp(span.end_unix_nano.max(span.start_unix_nano)),
+            error: span.is_error(),
+            attrs,
+            has_links: !span.links.is_empty(),
+            doc: span.to_json().to_string(),
+        }
+    }
+}
+
+/// Unix nanoseconds as `SQLite`'s signed 64-bit integers (until the year 2262).
+fn clamp(t: u64) -> i64 {
+    i64::try_from(t).unwrap_or(i64::MAX)
+}
+
+/// The filters of `GET /api/traces`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Query {
+    pub(crate) service: Option<String>,
+    pub(crate) name: Option<String>,
+    /// `key=value`: some span of the trace has this attribute.
+    pub(crate) attribute: Option<String>,
+    /// Only traces with (`Some(true)`) or without (`Some(false)`) an error span.
+    pub(crate) error: Option<bool>,
+    /// One trace only.
+    pub(crate) trace_id: Option<[u8; 16]>,
+    pub(crate) min_duration_ns: Option<i64>,
+    /// Start time range, Unix nanoseconds, inclusive.
+    pub(crate) from: Option<i64>,
+    pub(crate) to: Option<i64>,
+    pub(crate) limit: u32,
+}
+
+/// One line of the trace list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Summary {
+    pub(crate) trace_id: [u8; 16],
+    pub(crate) root_name: String,
+    /// Whether the root span (the one with no parent) has arrived.
+    pub(crate) has_root: bool,
+    pub(crate) services: Vec<String>,
+    pub(crate) start_unix_nano: i64,
+    pub(crate) duration_ns: i64,
+    pub(crate) span_count: i64,
+    pub(crate) error: bool,
+}
+
+impl Summary {
+    pub(crate) fn to_json(&self) -> Json {
+        serde_json::json!({
+            "trace_id": hex(&self.trace_id),
+            "root_name": self.root_name,
+            "has_root": self.has_root,
+            "services": self.services,
+            "start_unix_nano": self.start_unix_nano,
+            "duration_ns": self.duration_ns,
+            "span_count": self.span_count,
+            "error": self.error,
+        })
+    }
+}
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Inserted {
+    /// Spans written (a span already stored, sent again by a retry, is not written twice).
+    pub(crate) new_spans: u64,
+    /// Traces removed to stay under the bound.
+    pub(crate) evicted_traces: u64,
+}
+
+/// The span store (see the module docs).
+#[derive(Debug)]
+pub struct Store {
+    inner: Mutex<Inner>,
+    max_spans: u64,
+}
+
+#[derive(Debug)]
+struct Inner {
+    conn: Connection,
+    total_spans: u64,
+}
+
+/// The summary of one trace's new spans in one insert.
+struct Fold<'a> {
+    start: i64,
+    end: i64,
+    count: i64,
+    error: bool,
+    root: Option<(&'a str, i64)>,
+    first: (&'a str, i64),
+    services: BTreeSet<&'a str>,
+}
+
+impl Store {
+    /// Opens (creating it if missing) the store at `path`, or an empty one in memory, keeping
+    /// at most `max_spans` spans.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be opened or created, is not a store, or was made by another
+    /// version of trace-view.
+    pub fn open(path: Option<&Path>, max_spans: u64) -> Result<Self, StoreError> {
+        let conn = match path {
+            Some(p) => Connection::open(p)
+                .map_err(|e| StoreError(format!("cannot open {}: {e}", p.display())))?,
+            None => Connection::open_in_memory()?,
+        };
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let has_tables: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'traces'",
+            [],
+            |r| r.get(0),
+        )?;
+        if has_tables && version != SCHEMA_VERSION {
+            return Err(StoreError(format!(
+                "the store was made by another version of trace-view (layout {version}, this one reads {SCHEMA_VERSION})"
+            )));
+        }
+        if path.is_some() {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        conn.execute_batch(SCHEMA)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        let total: i64 =
+            conn.query_row("SELECT coalesce(sum(span_count), 0) FROM traces", [], |r| {
+                r.get(0)
+            })?;
+        let store = Self {
+            inner: Mutex::new(Inner {
+                conn,
+                total_spans: u64::try_from(total).unwrap_or(0),
+            }),
+            max_spans,
+        };
+        // A smaller bound than the last run's applies at once.
+        store.with(|inner| {
+            let tx = inner.conn.transaction()?;
+            let mut total = inner.total_spans;
+            evict(&tx, &mut total, max_spans)?;
+            tx.commit()?;
+            inner.total_spans = total;
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Inner) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(f(&mut inner)?)
+    }
+
+    /// How many spans are stored.
+    pub fn span_count(&self) -> u64 {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .total_spans
+    }
+
+    /// Writes `rows` in one transaction, then evicts the oldest traces beyond the bound.
+    pub(crate) fn insert(&self, rows: &[Row]) -> Result<Inserted, StoreError> {
+        let max = self.max_spans;
+        self.with(|inner| {
+            let tx = inner.conn.transaction()?;
+            let mut folds: HashMap<[u8; 16], Fold<'_>> = HashMap::new();
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO spans (trace_id, span_id, name, attrs, has_links, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for row in rows {
+                    let written = insert.execute(params![
+                        &row.trace_id[..],
+                        &row.span_id[..],
+                        row.name,
+                        row.attrs,
+                        row.has_links,
+                        row.doc
+                    ])?;
+                    if written == 0 {
+                        continue;
+                    }
+                    let fold = folds.entry(row.trace_id).or_insert_with(|| Fold {
+                        start: row.start,
+                        end: row.end,
+                        count: 0,
+                        error: false,
+                        root: None,
+                        first: (&row.name, row.start),
+                        services: BTreeSet::new(),
+                    });
+                    fold.start = fold.start.min(row.start);
+                    fold.end = fold.end.max(row.end);
+                    fold.count += 1;
+                    fold.error |= row.error;
+                    if row.is_root && fold.root.is_none_or(|(_, s)| row.start < s) {
+                        fold.root = Some((&row.name, row.start));
+                    }
+                    if row.start < fold.first.1 {
+                        fold.first = (&row.name, row.start);
+                    }
+                    fold.services.insert(&row.service);
+                }
+            }
+            let mut new_spans = 0;
+            {
+                let mut upsert = tx.prepare_cached(
+                    "INSERT INTO traces (trace_id, start, end, span_count, error, root_name,
+                         root_start, first_name, first_start)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (trace_id) DO UPDATE SET
+                         start = min(start, excluded.start),
+                         end = max(end, excluded.end),
+                         span_count = span_count + excluded.span_count,
+                         error = max(error, excluded.error),
+                         root_name = CASE WHEN excluded.root_start IS NOT NULL
+                             AND (root_start IS NULL OR excluded.root_start < root_start)
+                             THEN excluded.root_name ELSE root_name END,
+                         root_start = CASE WHEN excluded.root_start IS NOT NULL
+                             AND (root_start IS NULL OR excluded.root_start < root_start)
+                             THEN excluded.root_start ELSE root_start END,
+                         first_name = CASE WHEN excluded.first_start < first_start
+                             THEN excluded.first_name ELSE first_name END,
+                         first_start = min(first_start, excluded.first_start)",
+                )?;
+                let mut service = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO trace_services (trace_id, service) VALUES (?1, ?2)",
+                )?;
+                for (trace_id, f) in &folds {
+                    upsert.execute(params![
+                        &trace_id[..],
+                        f.start,
+                        f.end,
+                        f.count,
+                        f.error,
+                        f.root.map(|r| r.0),
+                        f.root.map(|r| r.1),
+                        f.first.0,
+                        f.first.1
+                    ])?;
+                    for s in &f.services {
+                        service.execute(params![&trace_id[..], s])?;
+                    }
+                    new_spans += u64::try_from(f.count).unwrap_or(0);
+                }
+            }
+            let mut total = inner.total_spans + new_spans;
+            let evicted_traces = evict(&tx, &mut total, max)?;
+            tx.commit()?;
+            inner.total_spans = total;
+            Ok(Inserted {
+                new_spans,
+                evicted_traces,
+            })
+        })
+    }
+
+    /// The traces matching `query`, newest first.
+    pub(crate) fn traces(&self, query: &Query) -> Result<Vec<Summary>, StoreError> {
+        let mut sql = String::from(
+            "SELECT trace_id, coalesce(root_name, first_name), root_name IS NOT NULL, start,
+                 end - start, span_count, error,
+                 (SELECT group_concat(service, char(10)) FROM trace_services s
+                  WHERE s.trace_id = t.trace_id)
+             FROM traces t WHERE 1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut arg = |sql: &mut String, clause: &str, v: rusqlite::types::Value| {
+            args.push(v);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(s) = &query.service {
+            arg(
+                &mut sql,
+                " AND trace_id IN (SELECT trace_id FROM trace_services WHERE service = ?)",
+                s.clone().into(),
+            );
+        }
+        if let Some(n) = &query.name {
+            arg(
+                &mut sql,
+                " AND trace_id IN (SELECT trace_id FROM spans WHERE name = ?)",
+                n.clone().into(),
+            );
+        }
+        if let Some(a) = &query.attribute {
+            arg(
+                &mut sql,
+                " AND trace_id IN (SELECT trace_id FROM spans WHERE instr(attrs, ?) > 0)",
+                format!("\n{a}\n").into(),
+            );
+        }
+        if let Some(e) = query.error {
+            sql.push_str(if e {
+                " AND error = 1"
+            } else {
+                " AND error = 0"
+            });
+        }
+        if let Some(id) = query.trace_id {
+            arg(&mut sql, " AND trace_id = ?", id.to_vec().into());
+        }
+        if let Some(d) = query.min_duration_ns {
+            arg(&mut sql, " AND end - start >= ?", d.into());
+        }
+        if let Some(from) = query.from {
+            arg(&mut sql, " AND start >= ?", from.into());
+        }
+        if let Some(to) = query.to {
+            arg(&mut sql, " AND start <= ?", to.into());
+        }
+        arg(
+            &mut sql,
+            " ORDER BY start DESC LIMIT ?",
+            i64::from(query.limit.min(MAX_LIMIT)).into(),
+        );
+        self.with(|inner| {
+            let mut stmt = inner.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                let id: Vec<u8> = r.get(0)?;
+                let services: Option<String> = r.get(7)?;
+                let mut services: Vec<String> = services
+                    .unwrap_or_default()
+                    .split('\n')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                services.sort();
+                Ok(Summary {
+                    trace_id: id.try_into().unwrap_or([0; 16]),
+                    root_name: r.get(1)?,
+                    has_root: r.get(2)?,
+                    start_unix_nano: r.get(3)?,
+                    duration_ns: r.get(4)?,
+                    span_count: r.get(5)?,
+                    error: r.get(6)?,
+                    services,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// The spans of one trace as JSON documents (in arrival order), each link saying whether
+    /// its trace is stored; `None` when the trace is not stored.
+    pub(crate) fn trace(&self, trace_id: [u8; 16]) -> Result<Option<Vec<Json>>, StoreError> {
+        self.with(|inner| {
+            let mut stmt = inner.conn.prepare_cached(
+                "SELECT doc, has_links FROM spans WHERE trace_id = ?1 ORDER BY rowid",
+            )?;
+            let mut exists = inner
+                .conn
+                .prepare_cached("SELECT 1 FROM traces WHERE trace_id = ?1")?;
+            let rows = stmt.query_map([&trace_id[..]], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+            })?;
+            let mut spans = Vec::new();
+            for row in rows {
+                let (doc, has_links) = row?;
+                let mut span: Json = serde_json::from_str(&doc).unwrap_or(Json::Null);
+                if has_links {
+                    if let Some(Json::Array(links)) = span.get_mut("links") {
+                        for link in links {
+                            let stored = link
+                                .get("trace_id")
+                                .and_then(Json::as_str)
+                                .and_then(crate::span::parse_hex::<16>)
+                                .map(|id| exists.exists([&id[..]]))
+                                .transpose()?
+                                .unwrap_or(false);
+                            link["stored"] = stored.into();
+                        }
+                    }
+                }
+                spans.push(span);
+            }
+            Ok((!spans.is_empty()).then_some(spans))
+        })
+    }
+
+    /// Every service name seen, sorted.
+    pub(crate) fn services(&self) -> Result<Vec<String>, StoreError> {
+        self.with(|inner| {
+            let mut stmt = inner
+                .conn
+                .prepare_cached("SELECT DISTINCT service FROM trace_services ORDER BY service")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect()
+        })
+    }
+
+    /// Up to 500 span names, sorted.
+    pub(crate) fn span_names(&self) -> Result<Vec<String>, StoreError> {
+        self.with(|inner| {
+            let mut stmt = inner
+                .conn
+                .prepare_cached("SELECT DISTINCT name FROM spans ORDER BY name LIMIT 500")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect()
+        })
+    }
+
+    /// The summary of one trace, if stored.
+    pub(crate) fn summary(&self, trace_id: [u8; 16]) -> Result<Option<Summary>, StoreError> {
+        let query = Query {
+            trace_id: Some(trace_id),
+            limit: 1,
+            ..Query::default()
+        };
+        Ok(self.traces(&query)?.pop())
+    }
+}
+
+/// Removes the oldest traces (by start time) until at most `max` spans remain.
+fn evict(
+    tx: &rusqlite::Transaction<'_>,
+    total: &mut u64,
+    max: u64,
+) -> Result<u64, rusqlite::Error> {
+    let mut evicted = 0;
+    while *total > max {
+        let oldest: Vec<(Vec<u8>, i64)> = tx
+            .prepare_cached("SELECT trace_id, span_count FROM traces ORDER BY start LIMIT 64")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        if oldest.is_empty() {
+            *total = 0;
+            break;
+        }
+        for (id, count) in oldest {
+            tx.prepare_cached("DELETE FROM spans WHERE trace_id = ?1")?
+                .execute([&id])?;
+            tx.prepare_cached("DELETE FROM trace_services WHERE trace_id = ?1")?
+                .execute([&id])?;
+            tx.prepare_cached("DELETE FROM traces WHERE trace_id = ?1")?
+                .execute([&id])?;
+            *total = total.saturating_sub(u64::try_from(count).unwrap_or(0));
+            evicted += 1;
+            if *total <= max {
+                break;
+            }
+        }
+    }
+    Ok(evicted)
+}
