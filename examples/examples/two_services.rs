@@ -7,6 +7,11 @@
 //!
 //! Run it with `cargo run -p examples --example two_services`. It exits with an error if the
 //! spans do not form one connected trace.
+//!
+//! With `OTEL_TRACES_EXPORTER` set, the spans go where the `OTEL_*` variables say instead
+//! (`init_from_env()`), for example to trace-view: `OTEL_TRACES_EXPORTER=otlp cargo run -p
+//! examples --example two_services -- 3` after `cargo run -p trace-view` (the optional
+//! argument is how many checkouts to make, the default 1; item 13 fails the backend).
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -29,14 +34,18 @@ fn count_stock(item: u32) -> u32 {
     item % 7 + 1
 }
 
-/// Backend: `GET /inventory/{item}`.
-async fn inventory(Path(item): Path<u32>) -> String {
+/// Backend: `GET /inventory/{item}`; item 13 is out of stock (an error on both sides).
+async fn inventory(Path(item): Path<u32>) -> Result<String, StatusCode> {
+    if item == 13 {
+        trace_core::current_span().add_event("stock lookup failed", Vec::new());
+        return Err(StatusCode::SERVICE_UNAVAILABLE);
+    }
     // The baggage set by the original caller arrived through the frontend.
     let customer = current_baggage()
         .get("customer")
         .unwrap_or("unknown")
         .to_owned();
-    format!("{} in stock for {customer}", count_stock(item))
+    Ok(format!("{} in stock for {customer}", count_stock(item)))
 }
 
 #[derive(Clone)]
@@ -137,11 +146,24 @@ fn check_one_trace(spans: &[trace_core::SpanData]) -> Result<(), Error> {
 }
 
 async fn run() -> Result<(), Error> {
+    let checkouts: u32 = match std::env::args().nth(1) {
+        Some(n) => n
+            .parse()
+            .map_err(|_| format!("{n:?} is not a number of checkouts"))?,
+        None => 1,
+    };
+    // With OTEL_TRACES_EXPORTER set, export as the OTEL_* variables say (to trace-view, a
+    // collector); otherwise keep the spans here, print them and check them.
     let exporter = InMemoryExporter::new();
-    let guard = Tracer::builder()
-        .service_name("two_services")
-        .simple_exporter(exporter.clone())
-        .install_global();
+    let from_env = std::env::var_os("OTEL_TRACES_EXPORTER").is_some();
+    let guard = if from_env {
+        trace_exporters::init_from_env()?
+    } else {
+        Tracer::builder()
+            .service_name("two_services")
+            .simple_exporter(exporter.clone())
+            .install_global()
+    };
     let client = reqwest::Client::new();
 
     let backend = serve(
@@ -161,30 +183,44 @@ async fn run() -> Result<(), Error> {
     )
     .await?;
 
-    // The user's side: a root span and a baggage entry for everything downstream.
-    let context = Context::current().with_baggage(Baggage::new().with("customer", "acme"));
-    let reply = async {
-        client
-            .get(format!("http://{frontend}/orders/42"))
-            .send_traced()
-            .await?
-            .error_for_status()?
-            .text()
-            .await
+    for n in 0..checkouts {
+        let item = [42, 13, 7][n as usize % 3];
+        // The user's side: a root span and a baggage entry for everything downstream.
+        let context = Context::current().with_baggage(Baggage::new().with("customer", "acme"));
+        let reply = async {
+            client
+                .get(format!("http://{frontend}/orders/{item}"))
+                .send_traced()
+                .await?
+                .text()
+                .await
+        }
+        .in_span(span("checkout").start_detached())
+        .in_context(context)
+        .await?;
+        println!("reply: {reply}");
     }
-    .in_span(span("checkout").start_detached())
-    .in_context(context)
-    .await?;
-    println!("reply: {reply}");
 
     guard.force_flush()?;
+    if from_env {
+        println!("{checkouts} checkouts across {frontend} and {backend}, exported as OTEL_* says");
+        guard.shutdown()?;
+        return Ok(());
+    }
     let spans = exporter.spans();
     print_tree(&spans);
-    check_one_trace(&spans)?;
-    println!(
-        "one trace, {} spans, across {frontend} and {backend}",
-        spans.len()
-    );
+    if checkouts == 1 {
+        check_one_trace(&spans)?;
+        println!(
+            "one trace, {} spans, across {frontend} and {backend}",
+            spans.len()
+        );
+    } else {
+        println!(
+            "{checkouts} traces, {} spans, across {frontend} and {backend}",
+            spans.len()
+        );
+    }
     guard.shutdown()?;
     Ok(())
 }
