@@ -1,10 +1,9 @@
 //! The span as the viewer keeps it: what both OTLP encodings decode into, what the store
 //! writes as one JSON document per span, and what `GET /api/traces/{trace_id}` returns.
 
-use std::fmt::Write as _;
+use std::fmt;
+use std::io::Write as _;
 use std::sync::Arc;
-
-use serde_json::{json, Map, Value as Json};
 
 /// A typed attribute value (OTLP `AnyValue`).
 #[derive(Debug, Clone, PartialEq)]
@@ -38,13 +37,16 @@ pub(crate) struct Scope {
 /// The resource a span came from, shared by the spans of one `ResourceSpans`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Resource {
-    pub(crate) attributes: Vec<Attribute>,
     /// `service.name`, or `unknown_service` as the specification says when it is missing.
     pub(crate) service: String,
+    /// `{"attributes":[..]}`: the span document's `resource` member, stored once.
+    pub(crate) json: String,
+    /// A hash of `json`, the key it is stored under.
+    pub(crate) key: i64,
 }
 
 impl Resource {
-    pub(crate) fn new(attributes: Vec<Attribute>) -> Self {
+    pub(crate) fn new(attributes: &[Attribute]) -> Self {
         let service = attributes
             .iter()
             .find(|a| a.key == "service.name")
@@ -53,9 +55,19 @@ impl Resource {
                 _ => None,
             })
             .unwrap_or_else(|| "unknown_service".to_owned());
+        let mut json = b"{\"attributes\":".to_vec();
+        attributes_json(&mut json, attributes);
+        json.push(b'}');
+        let json = String::from_utf8(json).unwrap_or_default();
+        // FNV-1a, 64 bits: the same resource gets the same key in every process.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in json.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
         Self {
-            attributes,
             service,
+            json,
+            key: i64::from_ne_bytes(h.to_ne_bytes()),
         }
     }
 }
@@ -145,10 +157,11 @@ fn kind_name(kind: i32) -> &'static str {
 
 /// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        // Writing into a String cannot fail.
-        let _ = write!(s, "{b:02x}");
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
     s
 }
@@ -172,37 +185,106 @@ pub(crate) fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
-fn value_json(value: &AnyValue) -> Json {
-    let (kind, v) = match value {
-        AnyValue::Str(s) => ("string", Json::from(s.as_str())),
-        AnyValue::Bool(b) => ("bool", Json::from(*b)),
-        AnyValue::Int(i) => ("int", Json::from(*i)),
-        AnyValue::Double(f) => (
-            "double",
-            serde_json::Number::from_f64(*f)
-                .map_or_else(|| Json::from(f.to_string()), Json::Number),
-        ),
-        AnyValue::Bytes(b) => ("bytes", Json::from(hex(b))),
-        AnyValue::Array(items) => ("array", Json::Array(items.iter().map(value_json).collect())),
-        AnyValue::KvList(kvs) => ("kvlist", attributes_json(kvs)),
-        AnyValue::Empty => ("empty", Json::Null),
-    };
-    json!({ "type": kind, "value": v })
+/// Appends `s` as a JSON string.
+fn string(out: &mut Vec<u8>, s: &str) {
+    // Serializing a str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
-fn attributes_json(attributes: &[Attribute]) -> Json {
-    Json::Array(
-        attributes
-            .iter()
-            .map(|a| {
-                let mut v = value_json(&a.value);
-                if let Json::Object(map) = &mut v {
-                    map.insert("key".to_owned(), Json::from(a.key.as_str()));
+fn number(out: &mut Vec<u8>, n: impl fmt::Display) {
+    let _ = write!(out, "{n}");
+}
+
+fn value_json(out: &mut Vec<u8>, value: &AnyValue) {
+    let kind = match value {
+        AnyValue::Str(_) => "string",
+        AnyValue::Bool(_) => "bool",
+        AnyValue::Int(_) => "int",
+        AnyValue::Double(_) => "double",
+        AnyValue::Bytes(_) => "bytes",
+        AnyValue::Array(_) => "array",
+        AnyValue::KvList(_) => "kvlist",
+        AnyValue::Empty => "empty",
+    };
+    out.extend_from_slice(b"\"type\":\"");
+    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(b"\",\"value\":");
+    match value {
+        AnyValue::Str(s) => string(out, s),
+        AnyValue::Bool(b) => number(out, b),
+        AnyValue::Int(i) => number(out, i),
+        AnyValue::Double(f) if f.is_finite() => {
+            let _ = serde_json::to_writer(&mut *out, f);
+        }
+        AnyValue::Double(f) => string(out, &f.to_string()),
+        AnyValue::Bytes(b) => string(out, &hex(b)),
+        AnyValue::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
                 }
-                v
-            })
-            .collect(),
-    )
+                out.push(b'{');
+                value_json(out, item);
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        AnyValue::KvList(kvs) => attributes_json(out, kvs),
+        AnyValue::Empty => out.extend_from_slice(b"null"),
+    }
+}
+
+/// `[{"key":..,"type":..,"value":..},..]`
+fn attributes_json(out: &mut Vec<u8>, attributes: &[Attribute]) {
+    out.push(b'[');
+    for (i, a) in attributes.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"key\":");
+        string(out, &a.key);
+        out.push(b',');
+        value_json(out, &a.value);
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+/// A span's JSON document is made of `"name":value` members.
+struct Members<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Members<'a> {
+    fn open(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Self { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
+    }
+
+    fn str(&mut self, key: &str, value: &str) {
+        string(self.key(key), value);
+    }
+
+    fn num(&mut self, key: &str, value: impl fmt::Display) {
+        number(self.key(key), value);
+    }
+
+    fn close(self) {
+        self.out.push(b'}');
+    }
 }
 
 /// `key=value` of a plain value, as the attribute filter matches it.
@@ -234,84 +316,71 @@ impl Span {
         (self.flags & HAS_IS_REMOTE != 0).then_some(self.flags & IS_REMOTE != 0)
     }
 
-    /// The span as the API returns it (and the store keeps it).
-    pub(crate) fn to_json(&self) -> Json {
-        let mut m = Map::new();
-        m.insert("trace_id".into(), hex(&self.trace_id).into());
-        m.insert("span_id".into(), hex(&self.span_id).into());
-        m.insert(
-            "parent_span_id".into(),
-            self.parent_span_id.map(|p| hex(&p)).into(),
-        );
-        m.insert("parent_is_remote".into(), self.parent_is_remote().into());
-        m.insert("name".into(), self.name.as_str().into());
-        m.insert("kind".into(), kind_name(self.kind).into());
-        m.insert("service".into(), self.service().into());
-        m.insert("start_unix_nano".into(), self.start_unix_nano.into());
-        m.insert("end_unix_nano".into(), self.end_unix_nano.into());
-        m.insert("duration_ns".into(), self.duration_ns().into());
-        m.insert(
-            "status".into(),
-            json!({ "code": self.status_code.as_str(), "message": self.status_message }),
-        );
-        m.insert("trace_state".into(), self.trace_state.as_str().into());
-        m.insert("attributes".into(), attributes_json(&self.attributes));
-        m.insert(
-            "dropped_attributes_count".into(),
-            self.dropped_attributes_count.into(),
-        );
-        m.insert(
-            "events".into(),
-            Json::Array(
-                self.events
-                    .iter()
-                    .map(|e| {
-                        json!({
-                            "name": e.name,
-                            "time_unix_nano": e.time_unix_nano,
-                            "attributes": attributes_json(&e.attributes),
-                        })
-                    })
-                    .collect(),
-            ),
-        );
-        m.insert(
-            "dropped_events_count".into(),
-            self.dropped_events_count.into(),
-        );
-        m.insert(
-            "links".into(),
-            Json::Array(
-                self.links
-                    .iter()
-                    .map(|l| {
-                        json!({
-                            "trace_id": hex(&l.trace_id),
-                            "span_id": hex(&l.span_id),
-                            "trace_state": l.trace_state,
-                            "attributes": attributes_json(&l.attributes),
-                        })
-                    })
-                    .collect(),
-            ),
-        );
-        m.insert(
-            "dropped_links_count".into(),
-            self.dropped_links_count.into(),
-        );
-        m.insert(
-            "resource".into(),
-            json!({ "attributes": attributes_json(&self.resource.attributes) }),
-        );
-        m.insert(
-            "scope".into(),
-            json!({
-                "name": self.scope.name,
-                "version": self.scope.version,
-                "attributes": attributes_json(&self.scope.attributes),
-            }),
-        );
-        Json::Object(m)
+    /// The span's JSON document as the API returns it, without `resource` (stored once per
+    /// resource: [`Resource::json`]).
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        let mut m = Members::open(out);
+        m.str("trace_id", &hex(&self.trace_id));
+        m.str("span_id", &hex(&self.span_id));
+        match self.parent_span_id {
+            Some(p) => m.str("parent_span_id", &hex(&p)),
+            None => m.key("parent_span_id").extend_from_slice(b"null"),
+        }
+        match self.parent_is_remote() {
+            Some(r) => m.num("parent_is_remote", r),
+            None => m.key("parent_is_remote").extend_from_slice(b"null"),
+        }
+        m.str("name", &self.name);
+        m.str("kind", kind_name(self.kind));
+        m.str("service", self.service());
+        m.num("start_unix_nano", self.start_unix_nano);
+        m.num("end_unix_nano", self.end_unix_nano);
+        m.num("duration_ns", self.duration_ns());
+        let status = m.key("status");
+        status.extend_from_slice(b"{\"code\":\"");
+        status.extend_from_slice(self.status_code.as_str().as_bytes());
+        status.extend_from_slice(b"\",\"message\":");
+        string(status, &self.status_message);
+        status.push(b'}');
+        m.str("trace_state", &self.trace_state);
+        attributes_json(m.key("attributes"), &self.attributes);
+        m.num("dropped_attributes_count", self.dropped_attributes_count);
+        let events = m.key("events");
+        events.push(b'[');
+        for (i, e) in self.events.iter().enumerate() {
+            if i > 0 {
+                events.push(b',');
+            }
+            let mut em = Members::open(events);
+            em.str("name", &e.name);
+            em.num("time_unix_nano", e.time_unix_nano);
+            attributes_json(em.key("attributes"), &e.attributes);
+            em.close();
+        }
+        events.push(b']');
+        m.num("dropped_events_count", self.dropped_events_count);
+        let links = m.key("links");
+        links.push(b'[');
+        for (i, l) in self.links.iter().enumerate() {
+            if i > 0 {
+                links.push(b',');
+            }
+            let mut lm = Members::open(links);
+            lm.str("trace_id", &hex(&l.trace_id));
+            lm.str("span_id", &hex(&l.span_id));
+            lm.str("trace_state", &l.trace_state);
+            attributes_json(lm.key("attributes"), &l.attributes);
+            lm.close();
+        }
+        links.push(b']');
+        m.num("dropped_links_count", self.dropped_links_count);
+        let scope = m.key("scope");
+        let mut sm = Members::open(scope);
+        sm.str("name", &self.scope.name);
+        sm.str("version", &self.scope.version);
+        attributes_json(sm.key("attributes"), &self.scope.attributes);
+        sm.close();
+        m.close();
     }
 }
 
@@ -332,6 +401,6 @@ mod tests {
 
     #[test]
     fn resource_without_service_name_is_unknown_service() {
-        assert_eq!(Resource::new(Vec::new()).service, "unknown_service");
+        assert_eq!(Resource::new(&[]).service, "unknown_service");
     }
 }

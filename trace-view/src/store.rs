@@ -10,13 +10,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::{params, Connection};
 use serde_json::Value as Json;
 
 use crate::otlp::attribute_text;
-use crate::span::{hex, Span};
+use crate::span::{hex, Resource, Span};
 
 /// The layout of the tables; a file made with another layout is refused.
 const SCHEMA_VERSION: i64 = 1;
@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS spans (
     name TEXT NOT NULL,
     attrs TEXT NOT NULL,
     has_links INTEGER NOT NULL,
+    resource INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS resources (
+    key INTEGER PRIMARY KEY,
     doc TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS spans_by_id ON spans (trace_id, span_id);
@@ -86,6 +91,7 @@ pub(crate) struct Row {
     error: bool,
     attrs: String,
     has_links: bool,
+    resource: Arc<Resource>,
     doc: String,
 }
 
@@ -110,7 +116,12 @@ impl Row {
             error: span.is_error(),
             attrs,
             has_links: !span.links.is_empty(),
-            doc: span.to_json().to_string(),
+            resource: Arc::clone(&span.resource),
+            doc: {
+                let mut doc = Vec::with_capacity(512);
+                span.write_json(&mut doc);
+                String::from_utf8(doc).unwrap_or_default()
+            },
         }
     }
 }
@@ -278,16 +289,25 @@ impl Store {
             let mut folds: HashMap<[u8; 16], Fold<'_>> = HashMap::new();
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO spans (trace_id, span_id, name, attrs, has_links, doc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT OR IGNORE INTO spans (trace_id, span_id, name, attrs, has_links,
+                         resource, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?;
+                let mut resource = tx
+                    .prepare_cached("INSERT OR IGNORE INTO resources (key, doc) VALUES (?1, ?2)")?;
+                let mut last_resource = None;
                 for row in rows {
+                    if last_resource != Some(row.resource.key) {
+                        resource.execute(params![row.resource.key, row.resource.json])?;
+                        last_resource = Some(row.resource.key);
+                    }
                     let written = insert.execute(params![
                         &row.trace_id[..],
                         &row.span_id[..],
                         row.name,
                         row.attrs,
                         row.has_links,
+                        row.resource.key,
                         row.doc
                     ])?;
                     if written == 0 {
@@ -315,48 +335,7 @@ impl Store {
                     fold.services.insert(&row.service);
                 }
             }
-            let mut new_spans = 0;
-            {
-                let mut upsert = tx.prepare_cached(
-                    "INSERT INTO traces (trace_id, start, end, span_count, error, root_name,
-                         root_start, first_name, first_start)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (trace_id) DO UPDATE SET
-                         start = min(start, excluded.start),
-                         end = max(end, excluded.end),
-                         span_count = span_count + excluded.span_count,
-                         error = max(error, excluded.error),
-                         root_name = CASE WHEN excluded.root_start IS NOT NULL
-                             AND (root_start IS NULL OR excluded.root_start < root_start)
-                             THEN excluded.root_name ELSE root_name END,
-                         root_start = CASE WHEN excluded.root_start IS NOT NULL
-                             AND (root_start IS NULL OR excluded.root_start < root_start)
-                             THEN excluded.root_start ELSE root_start END,
-                         first_name = CASE WHEN excluded.first_start < first_start
-                             THEN excluded.first_name ELSE first_name END,
-                         first_start = min(first_start, excluded.first_start)",
-                )?;
-                let mut service = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO trace_services (trace_id, service) VALUES (?1, ?2)",
-                )?;
-                for (trace_id, f) in &folds {
-                    upsert.execute(params![
-                        &trace_id[..],
-                        f.start,
-                        f.end,
-                        f.count,
-                        f.error,
-                        f.root.map(|r| r.0),
-                        f.root.map(|r| r.1),
-                        f.first.0,
-                        f.first.1
-                    ])?;
-                    for s in &f.services {
-                        service.execute(params![&trace_id[..], s])?;
-                    }
-                    new_spans += u64::try_from(f.count).unwrap_or(0);
-                }
-            }
+            let new_spans = write_summaries(&tx, &folds)?;
             let mut total = inner.total_spans + new_spans;
             let evicted_traces = evict(&tx, &mut total, max)?;
             tx.commit()?;
@@ -454,24 +433,30 @@ impl Store {
         })
     }
 
-    /// The spans of one trace as JSON documents (in arrival order), each link saying whether
+    /// The spans of one trace as a JSON array (in arrival order), each link saying whether
     /// its trace is stored; `None` when the trace is not stored.
-    pub(crate) fn trace(&self, trace_id: [u8; 16]) -> Result<Option<Vec<Json>>, StoreError> {
+    pub(crate) fn trace(&self, trace_id: [u8; 16]) -> Result<Option<String>, StoreError> {
         self.with(|inner| {
             let mut stmt = inner.conn.prepare_cached(
-                "SELECT doc, has_links FROM spans WHERE trace_id = ?1 ORDER BY rowid",
+                "SELECT s.doc, s.has_links, r.doc FROM spans s
+                 LEFT JOIN resources r ON r.key = s.resource
+                 WHERE s.trace_id = ?1 ORDER BY s.rowid",
             )?;
             let mut exists = inner
                 .conn
                 .prepare_cached("SELECT 1 FROM traces WHERE trace_id = ?1")?;
             let rows = stmt.query_map([&trace_id[..]], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
             })?;
-            let mut spans = Vec::new();
+            let mut out = String::from("[");
             for row in rows {
-                let (doc, has_links) = row?;
-                let mut span: Json = serde_json::from_str(&doc).unwrap_or(Json::Null);
+                let (mut doc, has_links, resource) = row?;
                 if has_links {
+                    let mut span: Json = serde_json::from_str(&doc).unwrap_or(Json::Null);
                     if let Some(Json::Array(links)) = span.get_mut("links") {
                         for link in links {
                             let stored = link
@@ -484,10 +469,21 @@ impl Store {
                             link["stored"] = stored.into();
                         }
                     }
+                    doc = span.to_string();
                 }
-                spans.push(span);
+                if out.len() > 1 {
+                    out.push(',');
+                }
+                // The document is an object: put the resource in as its first member.
+                out.push_str("{\"resource\":");
+                out.push_str(resource.as_deref().unwrap_or("{\"attributes\":[]}"));
+                if doc.len() > 2 {
+                    out.push(',');
+                }
+                out.push_str(doc.get(1..).unwrap_or("}"));
             }
-            Ok((!spans.is_empty()).then_some(spans))
+            out.push(']');
+            Ok((out.len() > 2).then_some(out))
         })
     }
 
@@ -522,6 +518,54 @@ impl Store {
         };
         Ok(self.traces(&query)?.pop())
     }
+}
+
+/// Folds one insert's new spans into the trace summaries; returns how many spans were new.
+fn write_summaries(
+    tx: &rusqlite::Transaction<'_>,
+    folds: &HashMap<[u8; 16], Fold<'_>>,
+) -> Result<u64, rusqlite::Error> {
+    let mut new_spans = 0;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO traces (trace_id, start, end, span_count, error, root_name,
+             root_start, first_name, first_start)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (trace_id) DO UPDATE SET
+             start = min(start, excluded.start),
+             end = max(end, excluded.end),
+             span_count = span_count + excluded.span_count,
+             error = max(error, excluded.error),
+             root_name = CASE WHEN excluded.root_start IS NOT NULL
+                 AND (root_start IS NULL OR excluded.root_start < root_start)
+                 THEN excluded.root_name ELSE root_name END,
+             root_start = CASE WHEN excluded.root_start IS NOT NULL
+                 AND (root_start IS NULL OR excluded.root_start < root_start)
+                 THEN excluded.root_start ELSE root_start END,
+             first_name = CASE WHEN excluded.first_start < first_start
+                 THEN excluded.first_name ELSE first_name END,
+             first_start = min(first_start, excluded.first_start)",
+    )?;
+    let mut service = tx.prepare_cached(
+        "INSERT OR IGNORE INTO trace_services (trace_id, service) VALUES (?1, ?2)",
+    )?;
+    for (trace_id, f) in folds {
+        upsert.execute(params![
+            &trace_id[..],
+            f.start,
+            f.end,
+            f.count,
+            f.error,
+            f.root.map(|r| r.0),
+            f.root.map(|r| r.1),
+            f.first.0,
+            f.first.1
+        ])?;
+        for s in &f.services {
+            service.execute(params![&trace_id[..], s])?;
+        }
+        new_spans += u64::try_from(f.count).unwrap_or(0);
+    }
+    Ok(new_spans)
 }
 
 /// Removes the oldest traces (by start time) until at most `max` spans remain.

@@ -293,7 +293,15 @@ async fn spans(State(store): State<Arc<Store>>, Path(trace_id): Path<String>) ->
         return api_error(StatusCode::BAD_REQUEST, "a trace id is 32 hex digits");
     };
     match blocking(move || store.trace(id)).await {
-        Ok(Some(spans)) => json(StatusCode::OK, &Json::Array(spans)),
+        Ok(Some(spans)) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            spans,
+        )
+            .into_response(),
         Ok(None) => api_error(StatusCode::NOT_FOUND, "no such trace"),
         Err(r) => r,
     }

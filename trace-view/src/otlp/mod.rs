@@ -57,7 +57,7 @@ pub(crate) fn decode(format: Format, body: &[u8]) -> Result<Decoded, Malformed> 
 fn convert(request: proto::ExportTraceServiceRequest) -> Result<Decoded, Malformed> {
     let mut out = Decoded::default();
     for resource_spans in request.resource_spans {
-        let resource = Arc::new(Resource::new(attributes(
+        let resource = Arc::new(Resource::new(&attributes(
             resource_spans
                 .resource
                 .map(|r| r.attributes)

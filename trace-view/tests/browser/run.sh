@@ -8,7 +8,8 @@
 # span names, attributes and events is shown as text; it saves docs/trace-view.png.
 #
 #   bash trace-view/tests/browser/run.sh            # the test
-#   BENCH=1 bash trace-view/tests/browser/run.sh    # also the benchmarks (BENCHMARKS.md)
+#   BENCH=1 VIEW_PROFILE=release bash trace-view/tests/browser/run.sh
+#                                                   # also the 10,000-span benchmark (BENCHMARKS.md)
 #
 # Needs Debian's chromium (CHROMIUM=/path to use another) and Node.js; installs
 # playwright-core (no browser download) under ~/.cache/traced/trace-view-browser.
@@ -27,11 +28,13 @@ if [ ! -e "$deps/node_modules/playwright-core/package.json" ]; then
   (cd "$deps" && npm install --no-audit --no-fund playwright-core@1.65.2 >/dev/null)
 fi
 
-profile=${PROFILE:-dev}
-cargo build -q --profile "$profile" -p trace-view -p examples --example two_services --example propagation_service
+# The examples in the dev profile; trace-view in VIEW_PROFILE (default dev too).
+view_profile=${VIEW_PROFILE:-dev}
+cargo build -q -p examples --example two_services --example propagation_service
+cargo build -q --profile "$view_profile" -p trace-view
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
-bin="$target/$dir"
+bin="$target/debug"
+view_bin="$target/$([ "$view_profile" = dev ] && echo debug || echo "$view_profile")/trace-view"
 
 work=$(mktemp -d)
 pids=()
@@ -54,7 +57,7 @@ address() {
   echo "no address in $1:" >&2; cat "$1" >&2; exit 1
 }
 
-"$bin/trace-view" --otlp-http 127.0.0.1:0 --ui 127.0.0.1:0 --store "$work/spans.db" 2>"$work/trace-view.log" &
+"$view_bin" --otlp-http 127.0.0.1:0 --ui 127.0.0.1:0 --store "$work/spans.db" 2>"$work/trace-view.log" &
 pids+=($!)
 otlp=$(address "$work/trace-view.log" 'OTLP/HTTP on http://127\.0\.0\.1:[0-9]+')
 ui=$(address "$work/trace-view.log" 'UI on http://127\.0\.0\.1:[0-9]+')
