@@ -1,6 +1,7 @@
 //! The client side: a tower layer for tonic channels that carries the current trace into
 //! the call's metadata.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::task::{Context as TaskContext, Poll};
 
@@ -8,7 +9,7 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 use trace_core::propagation::{inject, inject_baggage};
-use trace_core::{span, Context, SpanKind};
+use trace_core::{span, Context, Span, SpanKind, Tracer};
 
 use crate::method::{method_of, split_host, target_address};
 use crate::tracked::{Call, ResponseFuture, TracedBody};
@@ -98,28 +99,11 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let context = Context::current();
-        let method = method_of(req.uri().path()).map(str::to_owned);
-        let mut builder = span(method.clone().unwrap_or_else(|| "grpc".to_owned()))
-            .kind(SpanKind::Client)
-            .attribute("rpc.system.name", "grpc")
-            .attribute(
-                "rpc.method",
-                method.clone().unwrap_or_else(|| "_OTHER".to_owned()),
-            );
-        let server = match req.uri().authority() {
-            Some(authority) => {
-                let (host, port) = split_host(authority.as_str());
-                Some((host.to_owned(), port))
-            }
-            None => self.server.clone(),
+        let span = if Tracer::global().is_some() {
+            client_span(&req, self.server.as_ref())
+        } else {
+            Span::noop()
         };
-        if let Some((host, port)) = server {
-            builder = builder.attribute("server.address", host);
-            if let Some(port) = port {
-                builder = builder.attribute("server.port", i64::from(port));
-            }
-        }
-        let span = builder.start_detached();
         let span_context = span.span_context();
         let headers = req.headers_mut();
         if span_context.is_valid() {
@@ -131,8 +115,31 @@ where
         if let Some(baggage) = context.baggage() {
             inject_baggage(baggage, headers);
         }
-        let call = Call::new(span, context, SpanKind::Client, method.as_deref());
+        let call = Call::new(span, context, SpanKind::Client, method_of(req.uri().path()));
         let inner = call.enter(|| self.inner.call(req));
         ResponseFuture::new(inner, call)
     }
+}
+
+/// The `Client` span of `req`, a child of the current span; its attributes are recorded
+/// only if it is sampled. `server` is the layer's target, used when the URI has no
+/// authority.
+fn client_span<B>(req: &Request<B>, server: Option<&(String, Option<u16>)>) -> Span {
+    let method = method_of(req.uri().path());
+    let builder = span(method.map_or(Cow::Borrowed("grpc"), |m| Cow::Owned(m.to_owned())))
+        .kind(SpanKind::Client);
+    let authority = req.uri().authority().map(http::uri::Authority::as_str);
+    builder.start_detached_with(|a| {
+        a.set("rpc.system.name", "grpc");
+        a.set("rpc.method", method.unwrap_or("_OTHER"));
+        let (host, port) = match (authority, server) {
+            (Some(authority), _) => split_host(authority),
+            (None, Some((host, port))) => (host.as_str(), *port),
+            (None, None) => return,
+        };
+        a.set("server.address", host);
+        if let Some(port) = port {
+            a.set("server.port", &i64::from(port));
+        }
+    })
 }

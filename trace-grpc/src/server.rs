@@ -1,5 +1,6 @@
 //! The server side: a tower layer for tonic servers that continues the caller's trace.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::task::{Context as TaskContext, Poll};
 
@@ -7,7 +8,7 @@ use http::{header, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 use trace_core::propagation::extract_context;
-use trace_core::{span, SpanKind};
+use trace_core::{span, Span, SpanContext, SpanKind, Tracer};
 
 use crate::method::{method_of, split_host};
 use crate::tracked::{Call, ResponseFuture, TracedBody};
@@ -82,54 +83,68 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
+        // The caller's context is kept current even with no tracer installed, so that calls
+        // the handler makes carry the trace on.
         let context = extract_context(req.headers());
-        let method = method_of(req.uri().path());
-        let mut builder = span(method.map_or("grpc", |m| m).to_owned())
-            .kind(SpanKind::Server)
-            .attribute("rpc.system.name", "grpc")
-            .attribute(
-                "rpc.method",
-                method.map_or_else(|| "_OTHER".to_owned(), str::to_owned),
-            );
-        if method.is_none() {
-            builder = builder.attribute(
-                "rpc.method_original",
-                req.uri().path().chars().take(256).collect::<String>(),
-            );
-        }
-        builder = match context.span_context() {
-            Some(parent) => builder.parent(parent.clone()),
-            None => builder.no_parent(),
+        let span = if Tracer::global().is_some() {
+            server_span(&req, context.span_context())
+        } else {
+            Span::noop()
         };
-        let authority = req
-            .uri()
-            .authority()
-            .map(http::uri::Authority::as_str)
-            .or_else(|| {
-                req.headers()
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-            });
-        if let Some(authority) = authority {
-            let (host, port) = split_host(authority);
-            builder = builder.attribute("server.address", host.to_owned());
-            if let Some(port) = port {
-                builder = builder.attribute("server.port", i64::from(port));
-            }
-        }
-        #[cfg(feature = "tonic")]
-        if let Some(peer) = req
-            .extensions()
-            .get::<tonic::transport::server::TcpConnectInfo>()
-            .and_then(tonic::transport::server::TcpConnectInfo::remote_addr)
-        {
-            builder = builder
-                .attribute("network.peer.address", peer.ip().to_string())
-                .attribute("network.peer.port", i64::from(peer.port()));
-        }
-        let call = Call::new(builder.start_detached(), context, SpanKind::Server, method);
+        let call = Call::new(span, context, SpanKind::Server, method_of(req.uri().path()));
         // `call` itself may run handler code: in the span too.
         let inner = call.enter(|| self.inner.call(req));
         ResponseFuture::new(inner, call)
     }
+}
+
+/// The `Server` span of `req`, a child of `parent` (a root without one); its attributes are
+/// recorded only if it is sampled.
+fn server_span<B>(req: &Request<B>, parent: Option<&SpanContext>) -> Span {
+    let path = req.uri().path();
+    let method = method_of(path);
+    let mut builder = span(method.map_or(Cow::Borrowed("grpc"), |m| Cow::Owned(m.to_owned())))
+        .kind(SpanKind::Server);
+    builder = match parent {
+        Some(parent) => builder.parent(parent.clone()),
+        None => builder.no_parent(),
+    };
+    let authority = req
+        .uri()
+        .authority()
+        .map(http::uri::Authority::as_str)
+        .or_else(|| {
+            req.headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+        });
+    #[cfg(feature = "tonic")]
+    let peer = req
+        .extensions()
+        .get::<tonic::transport::server::TcpConnectInfo>()
+        .and_then(tonic::transport::server::TcpConnectInfo::remote_addr);
+    builder.start_detached_with(|a| {
+        a.set("rpc.system.name", "grpc");
+        if let Some(method) = method {
+            a.set("rpc.method", method);
+        } else {
+            a.set("rpc.method", "_OTHER");
+            a.set(
+                "rpc.method_original",
+                &path.chars().take(256).collect::<String>(),
+            );
+        }
+        if let Some(authority) = authority {
+            let (host, port) = split_host(authority);
+            a.set("server.address", host);
+            if let Some(port) = port {
+                a.set("server.port", &i64::from(port));
+            }
+        }
+        #[cfg(feature = "tonic")]
+        if let Some(peer) = peer {
+            a.set("network.peer.address", &peer.ip().to_string());
+            a.set("network.peer.port", &i64::from(peer.port()));
+        }
+    })
 }

@@ -36,11 +36,13 @@ impl fmt::Debug for Call {
 
 impl Call {
     pub(crate) fn new(span: Span, context: Context, kind: SpanKind, method: Option<&str>) -> Self {
+        // Kept for `rpc.method_original` should the server not know the method.
+        let method = method.filter(|_| span.is_recording()).map(str::to_owned);
         Call {
             span,
             context,
             kind,
-            method: method.map(str::to_owned),
+            method,
             finished: false,
         }
     }
@@ -56,6 +58,9 @@ impl Call {
     fn status(&mut self, code: Code, message: &str) {
         self.finished = true;
         let span = &self.span;
+        if !span.is_recording() {
+            return;
+        }
         span.set_attribute("rpc.status_code", code.name().as_ref());
         if code == Code::UNIMPLEMENTED {
             // The method is not one the server knows: keep the name's cardinality bounded.
