@@ -14,7 +14,8 @@
 //! read the status where gRPC puts it: the trailers, or the headers of a trailers-only
 //! response. They work on `http` requests and responses, so they need no particular tonic
 //! version; the `tonic` feature (default) only adds the server's peer address from tonic's
-//! `TcpConnectInfo`.
+//! `TcpConnectInfo` (and needs Rust 1.88, tonic 0.14's minimum; without it the crate builds
+//! with the workspace's 1.85).
 //!
 //! # Examples
 //! ```no_run
