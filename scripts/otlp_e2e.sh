@@ -4,12 +4,16 @@
 # 1. Installs the rotel OpenTelemetry collector (Rust) from its PyPI wheel into a cache dir
 #    ($TRACED_CACHE, default ~/.cache/traced) and starts it with a detailed debug log.
 # 2. Runs `examples/otlp_export` (configured only through OTEL_* variables) with
-#    http/protobuf and http/json, gzip off and on, and checks rotel's log: no rejected
-#    request, and each run's trace with every span, kind, status, attribute type, event and
-#    link the example emits.
-# 3. When ../shared/conformance exists beside the repository, runs the example the same four
+#    http/protobuf, http/json and grpc (to rotel's OTLP/gRPC receiver), gzip off and on, and
+#    checks rotel's log: no rejected request, and each run's trace with every span, kind,
+#    status, attribute type, event and link the example emits.
+# 3. When ../shared/conformance exists beside the repository, runs the example the same six
 #    ways against its strict receiver (otlp_sink.py, built on the official Python OTLP
-#    messages) and checks every request was accepted and every span decoded as expected.
+#    messages, with --grpc-port) and checks every request was accepted and every span
+#    decoded as expected.
+# 4. examples/grpc_services: the two-service demo, then a Greeter server (--port) and a
+#    client (--call), two processes, both exporting over OTLP/gRPC to the strict receiver
+#    (gzip): one trace across them, client span -> server span -> handler span.
 #
 # Usage: scripts/otlp_e2e.sh            (exit 0 when every check passed)
 set -euo pipefail
@@ -64,18 +68,23 @@ fi
 
 # --- the example ---------------------------------------------------------------------------
 say "building examples/otlp_export"
-(cd "$ROOT" && cargo build -q -p examples --example otlp_export)
+(cd "$ROOT" && cargo build -q -p examples --example otlp_export --example grpc_services)
 EXAMPLE="$(cd "$ROOT" && cargo metadata -q --format-version 1 --no-deps |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples/otlp_export"
 [ -x "$EXAMPLE" ] || fail "example binary not found at $EXAMPLE"
+GRPC_SERVICES="$(dirname "$EXAMPLE")/grpc_services"
 
-COMBOS=("http/protobuf none" "http/protobuf gzip" "http/json none" "http/json gzip")
+COMBOS=("http/protobuf none" "http/protobuf gzip" "http/json none" "http/json gzip"
+  "grpc none" "grpc gzip")
 
-# run_example BASE_URL LABEL -> appends "trace_id protocol compression" to $WORK/LABEL.runs
+# run_example HTTP_BASE_URL GRPC_URL LABEL -> appends "trace_id protocol compression" to
+# $WORK/LABEL.runs
 run_example() {
-  local base="$1" label="$2" protocol compression tid
+  local http_base="$1" grpc_url="$2" label="$3" protocol compression tid base
   for combo in "${COMBOS[@]}"; do
     read -r protocol compression <<<"$combo"
+    base="$http_base"
+    [ "$protocol" = grpc ] && base="$grpc_url"
     if ! tid="$(OTEL_SERVICE_NAME="otlp-e2e" \
       OTEL_RESOURCE_ATTRIBUTES="deployment.environment=e2e,e2e.combo=${protocol}%2C${compression}" \
       OTEL_EXPORTER_OTLP_ENDPOINT="$base" \
@@ -268,14 +277,15 @@ PY
 # --- 1. rotel -----------------------------------------------------------------------------
 HTTP_PORT="$(free_port)"
 GRPC_PORT="$(free_port)"
-say "starting rotel on 127.0.0.1:$HTTP_PORT"
+say "starting rotel on 127.0.0.1:$HTTP_PORT (OTLP/gRPC on $GRPC_PORT)"
 NO_COLOR=1 "$ROTEL_BIN" start --otlp-http-endpoint "127.0.0.1:$HTTP_PORT" \
   --otlp-grpc-endpoint "127.0.0.1:$GRPC_PORT" --exporter blackhole \
   --debug-log traces --debug-log-verbosity detailed >"$WORK/rotel.log" 2>&1 &
 ROTEL_PID=$!
 PIDS+=("$ROTEL_PID")
 wait_port "$HTTP_PORT" rotel
-run_example "http://127.0.0.1:$HTTP_PORT" rotel
+wait_port "$GRPC_PORT" "rotel (gRPC)"
+run_example "http://127.0.0.1:$HTTP_PORT" "http://127.0.0.1:$GRPC_PORT" rotel
 sleep 1 # rotel logs asynchronously
 kill "$ROTEL_PID" 2>/dev/null || true
 wait "$ROTEL_PID" 2>/dev/null || true
@@ -291,11 +301,13 @@ if [ -d "$CONFORMANCE" ]; then
   say "setting up the strict receiver from $CONFORMANCE"
   eval "$("$CONFORMANCE/setup.sh" | tail -2)"
   SINK_PORT="$(free_port)"
-  "$KIT_PYTHON" "$CONFORMANCE/otlp_sink.py" --port "$SINK_PORT" --out "$WORK/sink.jsonl" \
-    --requests "$WORK/requests.jsonl" --quiet >"$WORK/sink.log" 2>&1 &
+  SINK_GRPC_PORT="$(free_port)"
+  "$KIT_PYTHON" "$CONFORMANCE/otlp_sink.py" --port "$SINK_PORT" --grpc-port "$SINK_GRPC_PORT" \
+    --out "$WORK/sink.jsonl" --requests "$WORK/requests.jsonl" --quiet >"$WORK/sink.log" 2>&1 &
   PIDS+=("$!")
   wait_port "$SINK_PORT" otlp_sink.py
-  run_example "http://127.0.0.1:$SINK_PORT" sink
+  wait_port "$SINK_GRPC_PORT" "otlp_sink.py (gRPC)"
+  run_example "http://127.0.0.1:$SINK_PORT" "http://127.0.0.1:$SINK_GRPC_PORT" sink
   python3 - "$WORK/requests.jsonl" <<'PY' || fail "the strict receiver rejected a request"
 import json, sys
 reqs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -303,14 +315,68 @@ bad = [r for r in reqs if r["status"] != 200]
 for r in bad:
     print("otlp_e2e: sink answered %s to %s/%s: %s" % (r["status"], r["encoding"], r["content_encoding"],
           r.get("error")), file=sys.stderr)
+# gRPC's own grpc-encoding never reaches the servicer's metadata: the sink records every
+# gRPC request as "identity" (the tonic tests check the header; rotel decodes gzip above).
 seen = {(r["encoding"], r["content_encoding"]) for r in reqs}
-want = {("protobuf", "identity"), ("protobuf", "gzip"), ("json", "identity"), ("json", "gzip")}
-if seen != want:
-    print("otlp_e2e: sink saw %s, want %s" % (sorted(seen), sorted(want)), file=sys.stderr)
-sys.exit(1 if bad or seen != want else 0)
+want = {("protobuf", "identity"), ("protobuf", "gzip"), ("json", "identity"), ("json", "gzip"),
+        ("grpc", "identity")}
+grpc = sum(1 for r in reqs if r["encoding"] == "grpc")
+if seen != want or grpc != 2:
+    print("otlp_e2e: sink saw %s (%d over gRPC), want %s (2 over gRPC)" % (sorted(seen), grpc, sorted(want)),
+          file=sys.stderr)
+sys.exit(1 if bad or seen != want or grpc != 2 else 0)
 PY
   python3 "$WORK/check.py" "$WORK/sink.jsonl" "$WORK/sink.runs" otlp_sink ||
     fail "the strict receiver does not hold the expected spans"
+
+  # --- 4. grpc_services: two processes, one trace, exported over OTLP/gRPC ---------------
+  say "grpc_services: the two-service demo"
+  "$GRPC_SERVICES" >"$WORK/grpc_demo.out" || { cat "$WORK/grpc_demo.out" >&2; fail "the grpc_services demo failed"; }
+  cat "$WORK/grpc_demo.out" >&2
+  GREETER_PORT="$(free_port)"
+  export OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_COMPRESSION=gzip \
+    OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_GRPC_PORT" OTEL_BSP_SCHEDULE_DELAY=100
+  OTEL_SERVICE_NAME=greeter "$GRPC_SERVICES" --port "$GREETER_PORT" >"$WORK/greeter.log" 2>&1 &
+  GREETER_PID=$!
+  PIDS+=("$GREETER_PID")
+  wait_port "$GREETER_PORT" "grpc_services --port"
+  reply="$(OTEL_SERVICE_NAME=greeter-client "$GRPC_SERVICES" --call "http://127.0.0.1:$GREETER_PORT" --name e2e)" ||
+    fail "grpc_services --call failed"
+  [ "$reply" = "Hello e2e!" ] || fail "grpc_services --call printed '$reply'"
+  kill -INT "$GREETER_PID"
+  wait "$GREETER_PID" || fail "the Greeter server did not stop cleanly ($(cat "$WORK/greeter.log"))"
+  unset OTEL_EXPORTER_OTLP_PROTOCOL OTEL_EXPORTER_OTLP_COMPRESSION OTEL_EXPORTER_OTLP_ENDPOINT \
+    OTEL_BSP_SCHEDULE_DELAY
+  python3 - "$WORK/sink.jsonl" <<'PY' || fail "the Greeter's trace is not in the strict receiver"
+import json, sys
+spans = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+name = "helloworld.Greeter/SayHello"
+client = [s for s in spans if s["name"] == name and s["kind_name"] == "SPAN_KIND_CLIENT"]
+server = [s for s in spans if s["name"] == name and s["kind_name"] == "SPAN_KIND_SERVER"]
+problems = []
+if len(client) != 1 or len(server) != 1:
+    problems.append("want one client and one server span, got %d and %d" % (len(client), len(server)))
+else:
+    c, s = client[0], server[0]
+    if s["trace_id"] != c["trace_id"] or s["parent_span_id"] != c["span_id"]:
+        problems.append("the server span is not the client span's child")
+    if c["resource_attributes"].get("service.name") != "greeter-client" or \
+       s["resource_attributes"].get("service.name") != "greeter":
+        problems.append("service names %s / %s" % (c["resource_attributes"].get("service.name"),
+                                                   s["resource_attributes"].get("service.name")))
+    for span in (c, s):
+        a = span["attributes"]
+        if a.get("rpc.system.name") != "grpc" or a.get("rpc.method") != name or \
+           a.get("rpc.status_code") != "OK" or a.get("server.address") != "127.0.0.1":
+            problems.append("%s attributes %s" % (span["kind_name"], a))
+    handler = [x for x in spans if x["name"] == "compose_greeting" and x["parent_span_id"] == s["span_id"]]
+    if len(handler) != 1:
+        problems.append("no compose_greeting span under the server span")
+for p in problems:
+    print("otlp_e2e: grpc_services: " + p, file=sys.stderr)
+print("otlp_e2e: grpc_services: %d problems" % len(problems), file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
 else
   say "no $CONFORMANCE: strict receiver skipped"
 fi

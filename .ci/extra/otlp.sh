@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# OTLP export (issue 4): examples/otlp_export through the rotel collector (installed from PyPI
+# OTLP export (issues 4 and 15): examples/otlp_export through the rotel collector (installed from PyPI
 # into ~/.cache/traced) and, when ../shared/conformance exists, through its strict receiver
-# built on the official OTLP messages; http/protobuf and http/json, gzip off and on.
+# built on the official OTLP messages; http/protobuf, http/json and grpc, gzip off and on; and
+# examples/grpc_services (the demo, then a server and a client exporting over OTLP/gRPC).
 # About 15 s once the example is built (first run: + a few seconds of pip).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

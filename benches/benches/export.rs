@@ -7,7 +7,9 @@
 //!   `opentelemetry-proto`'s `group_spans_by_resource_and_scope` (SDK `SpanData` to the
 //!   generated messages) followed by prost `encode_to_vec` or `serde_json::to_vec`.
 //! - `end_to_end`: spans/s through the whole pipeline (spans created and ended, batched,
-//!   encoded, sent) into a minimal HTTP receiver on 127.0.0.1, protobuf, gzip off and on.
+//!   encoded, sent) into minimal receivers on 127.0.0.1, gzip off and on: OTLP/HTTP
+//!   protobuf (a hand-written HTTP/1.1 server) and OTLP/gRPC (a tonic server that takes the
+//!   message as bytes, undecoded, as the HTTP one does), the same spans in one run.
 //!
 //! `cargo bench -p benches --bench export` prints criterion's figures and a summary table
 //! (ns per span) for BENCHMARKS.md.
@@ -282,7 +284,8 @@ fn encode(c: &mut Criterion) {
 
 // ----------------------------------------------------------------------- end to end
 
-/// A minimal OTLP/HTTP receiver: reads each request and answers 200 with an empty body.
+/// A minimal OTLP/HTTP receiver: reads each request (gunzipping a gzip body, as the gRPC
+/// receiver must) and answers 200 with an empty body.
 fn receiver() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("address");
@@ -300,8 +303,10 @@ fn serve(stream: TcpStream) {
     };
     let mut reader = BufReader::new(stream);
     let mut body = Vec::new();
+    let mut plain = Vec::new();
     loop {
         let mut len = 0usize;
+        let mut gzip = false;
         let mut line = String::new();
         loop {
             line.clear();
@@ -317,11 +322,24 @@ fn serve(stream: TcpStream) {
                 if k.eq_ignore_ascii_case("content-length") {
                     len = v.trim().parse().unwrap_or(0);
                 }
+                if k.eq_ignore_ascii_case("content-encoding") && v.trim() == "gzip" {
+                    gzip = true;
+                }
             }
         }
         body.resize(len, 0);
         if reader.read_exact(&mut body).is_err() {
             return;
+        }
+        if gzip {
+            plain.clear();
+            if flate2::read::GzDecoder::new(&body[..])
+                .read_to_end(&mut plain)
+                .is_err()
+            {
+                return;
+            }
+            black_box(&plain);
         }
         let reply =
             b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
@@ -329,6 +347,106 @@ fn serve(stream: TcpStream) {
             return;
         }
     }
+}
+
+/// The bytes of a gRPC message, undecoded: what the gRPC receiver takes and answers.
+#[derive(Clone, Copy, Default)]
+struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = bytes::Bytes;
+    type Decode = bytes::Bytes;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+    fn encoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+    fn decoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = bytes::Bytes;
+    type Error = tonic::Status;
+    fn encode(
+        &mut self,
+        item: bytes::Bytes,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        bytes::BufMut::put(dst, item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = bytes::Bytes;
+    type Error = tonic::Status;
+    fn decode(
+        &mut self,
+        src: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<bytes::Bytes>, tonic::Status> {
+        let n = bytes::Buf::remaining(src);
+        Ok(Some(bytes::Buf::copy_to_bytes(src, n)))
+    }
+}
+
+/// A minimal OTLP/gRPC receiver: `TraceService/Export` taking the request as bytes and
+/// answering an empty `ExportTraceServiceResponse`, on a one-worker runtime of its own.
+fn grpc_receiver() -> SocketAddr {
+    use std::convert::Infallible;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    #[derive(Clone)]
+    struct Export;
+    impl tonic::server::NamedService for Export {
+        const NAME: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
+    }
+    struct Unary;
+    impl tonic::server::UnaryService<bytes::Bytes> for Unary {
+        type Response = bytes::Bytes;
+        type Future = std::future::Ready<Result<tonic::Response<bytes::Bytes>, tonic::Status>>;
+        fn call(&mut self, _: tonic::Request<bytes::Bytes>) -> Self::Future {
+            std::future::ready(Ok(tonic::Response::new(bytes::Bytes::new())))
+        }
+    }
+    impl tower::Service<http::Request<tonic::body::Body>> for Export {
+        type Response = http::Response<tonic::body::Body>;
+        type Error = Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
+            Box::pin(async move {
+                let mut grpc = tonic::server::Grpc::new(RawCodec)
+                    .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+                Ok(grpc.unary(Unary, req).await)
+            })
+        }
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("address");
+    thread::spawn(move || {
+        runtime.block_on(
+            tonic::transport::Server::builder()
+                .add_service(Export)
+                .serve_with_incoming(
+                    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+                ),
+        )
+    });
+    addr
 }
 
 /// Spans/s through the pipeline: `n` spans created and ended on this thread, then a flush
@@ -350,15 +468,27 @@ fn run_pipeline(n: u64) -> Duration {
 fn end_to_end(c: &mut Criterion) {
     const SPANS: u64 = 20_000;
     let addr = receiver();
+    let grpc_addr = grpc_receiver();
     let mut g = c.benchmark_group("end_to_end");
     g.throughput(Throughput::Elements(SPANS));
     g.sample_size(10);
-    for (label, compression) in [
-        ("protobuf", None),
-        ("protobuf+gzip", Some(Compression::Gzip)),
+    for (label, protocol, compression) in [
+        ("protobuf", Protocol::HttpProtobuf, None),
+        (
+            "protobuf+gzip",
+            Protocol::HttpProtobuf,
+            Some(Compression::Gzip),
+        ),
+        ("grpc", Protocol::Grpc, None),
+        ("grpc+gzip", Protocol::Grpc, Some(Compression::Gzip)),
     ] {
+        let endpoint = match protocol {
+            Protocol::Grpc => format!("http://{grpc_addr}"),
+            _ => format!("http://{addr}/v1/traces"),
+        };
         let exporter = OtlpExporter::builder()
-            .endpoint(format!("http://{addr}/v1/traces"))
+            .endpoint(endpoint)
+            .protocol(protocol)
             .compression_option(compression)
             .build()
             .expect("exporter");

@@ -1,1 +1,3 @@
 //! Runnable examples of traced: see `examples/`.
+
+pub mod helloworld;

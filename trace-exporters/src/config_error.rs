@@ -106,6 +106,8 @@ pub enum BuilderOption {
     Endpoint,
     /// `OtlpExporterBuilder::header` / `headers`.
     Header,
+    /// `OtlpExporterBuilder::protocol`.
+    Protocol,
     /// TLS material given to a build without the `tls` feature.
     Tls,
     /// `OtlpExporterBuilder::root_certificates_pem`.
@@ -118,6 +120,7 @@ impl BuilderOption {
     const ALL: &'static [BuilderOption] = &[
         BuilderOption::Endpoint,
         BuilderOption::Header,
+        BuilderOption::Protocol,
         BuilderOption::Tls,
         BuilderOption::RootCertificatesPem,
         BuilderOption::ClientIdentityPem,
@@ -128,6 +131,7 @@ impl BuilderOption {
         match self {
             BuilderOption::Endpoint => "OtlpExporterBuilder::endpoint",
             BuilderOption::Header => "OtlpExporterBuilder::header",
+            BuilderOption::Protocol => "OtlpExporterBuilder::protocol",
             BuilderOption::Tls => "OtlpExporterBuilder::tls",
             BuilderOption::RootCertificatesPem => "OtlpExporterBuilder::root_certificates_pem",
             BuilderOption::ClientIdentityPem => "OtlpExporterBuilder::client_identity_pem",

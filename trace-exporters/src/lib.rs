@@ -5,7 +5,9 @@
 //! - [`init_from_env`]: the one-line setup from the standard `OTEL_*` variables (the table is
 //!   in its docs); [`builder_from_env`] to adjust before installing.
 //! - [`OtlpExporter`]: OTLP/HTTP, protobuf or JSON, gzip, retries with backoff and
-//!   `Retry-After`, partial success reported; `https` with the `tls` feature.
+//!   `Retry-After`, partial success reported; `https` with the `tls` feature; OTLP/gRPC
+//!   ([`Protocol::Grpc`], `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`) with the `grpc` feature, on
+//!   tonic with a small runtime of the exporter's own (no tokio needed in the application).
 //! - [`StdoutExporter`]: [`pretty`](StdoutExporter::pretty) (a readable tree per trace) or
 //!   [`json`](StdoutExporter::json) lines.
 //! - [`WriterExporter`] and [`FileExporter`]: one OTLP/JSON object per span per line (the
@@ -26,6 +28,10 @@
 //! }
 //! guard.shutdown().unwrap(); // flushes: the tree is printed
 //! ```
+//!
+//! Features: `tls` (`https://` endpoints, rustls with ring), `grpc` (OTLP/gRPC on tonic;
+//! it needs Rust 1.88, tonic's minimum).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config_error;
 mod env;

@@ -615,6 +615,8 @@ struct Worker {
     /// (the collector hangs or times out: each further batch would take as long, so one
     /// such failure is enough within a grace period).
     given_up: Option<ExportError>,
+    /// The first export that failed once a shutdown began (the shutdown reports it).
+    failed_in_shutdown: Option<ExportError>,
 }
 
 /// Marks the worker gone when its thread ends, however it ends: flush and shutdown
@@ -645,6 +647,7 @@ impl Worker {
             batch: Vec::with_capacity(config.max_export_batch_size),
             len: 0,
             given_up: None,
+            failed_in_shutdown: None,
             config,
             epoch,
             scope,
@@ -789,11 +792,13 @@ impl Worker {
                 self.shared
                     .reporter
                     .report(ExportFailure::new(e.clone(), failed, stage));
-                if !matches!(e, ExportError::Rejected { .. })
-                    && self.shared.winding_down.load(Ordering::Acquire)
-                    && started.elapsed() >= SLOW_FAILURE
-                {
-                    self.given_up = Some(e.clone());
+                if self.shared.winding_down.load(Ordering::Acquire) {
+                    self.failed_in_shutdown.get_or_insert_with(|| e.clone());
+                    if !matches!(e, ExportError::Rejected { .. })
+                        && started.elapsed() >= SLOW_FAILURE
+                    {
+                        self.given_up = Some(e.clone());
+                    }
                 }
             }
         }
@@ -875,7 +880,9 @@ impl Worker {
                 .reporter
                 .report(ExportFailure::new(e.clone(), 0, FailureStage::Shutdown));
         }
-        exported.and(shut)
+        // An export already under way when the shutdown began counts too.
+        let earlier = self.failed_in_shutdown.take().map_or(Ok(()), Err);
+        exported.and(earlier).and(shut)
     }
 }
 

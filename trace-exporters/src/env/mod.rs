@@ -28,9 +28,9 @@ use crate::config_error::ConfigError;
 /// | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`, `ratelimited` (`parentbased_always_on`) |
 /// | `OTEL_TRACES_SAMPLER_ARG` | the ratio from 0 to 1 for the `*traceidratio` samplers (1.0); spans per second for `ratelimited` (100) |
 /// | `OTEL_TRACES_EXPORTER` | a comma-separated list of `otlp`, `console`, `file`, or `none` (`otlp`) |
-/// | `OTEL_EXPORTER_OTLP_ENDPOINT` | base URL, `/v1/traces` is appended (`http://localhost:4318`) |
+/// | `OTEL_EXPORTER_OTLP_ENDPOINT` | base URL, `/v1/traces` is appended (`http://localhost:4318`); for `grpc` used as is (`http://localhost:4317`) |
 /// | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the full URL, used as is; wins over the base URL |
-/// | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` | `http/protobuf`, `http/json` (`http/protobuf`) |
+/// | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` | `http/protobuf`, `http/json`, `grpc` with the `grpc` feature (`http/protobuf`) |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS` | `name=value,name2=value2`, percent-encoded |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` | milliseconds per export, retries included (`10000`) |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` | `gzip`, `none` (`none`) |

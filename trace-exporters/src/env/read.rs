@@ -11,7 +11,9 @@ use trace_core::propagation::{percent_decode, InvalidPercentEncoding, Propagator
 
 use super::unknown::{unknown_variables, UnknownVar};
 use crate::config_error::{ConfigError, EnvVar, EnvVar as V};
-use crate::otlp::endpoint::{default_traces_endpoint, traces_url_from_base, validate_url};
+use crate::otlp::endpoint::{
+    default_traces_endpoint, traces_url_from_base, validate_url, DEFAULT_GRPC_ENDPOINT,
+};
 use crate::otlp::{Compression, Protocol, DEFAULT_TIMEOUT};
 
 /// The variables of a process (or of a test): name to value.
@@ -363,10 +365,20 @@ fn parse_protocol(name: EnvVar, value: &str) -> Result<Protocol, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "http/protobuf" => Ok(Protocol::HttpProtobuf),
         "http/json" => Ok(Protocol::HttpJson),
+        "grpc" if cfg!(feature = "grpc") => Ok(Protocol::Grpc),
+        "grpc" => Err(ConfigError::for_setting(
+            name,
+            value,
+            "http/protobuf or http/json (grpc needs the `grpc` feature of trace-exporters)",
+        )),
         _ => Err(ConfigError::for_setting(
             name,
             value,
-            "http/protobuf or http/json (grpc is not supported)",
+            if cfg!(feature = "grpc") {
+                "grpc, http/protobuf or http/json"
+            } else {
+                "http/protobuf or http/json"
+            },
         )),
     }
 }
@@ -381,18 +393,27 @@ fn parse_compression(name: EnvVar, value: &str) -> Result<Option<Compression>, C
 
 impl OtlpSettings {
     fn from_vars(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        let protocol = match vars.get_either(V::OtlpTracesProtocol, V::OtlpProtocol) {
+            Some((name, v)) => parse_protocol(name, &v)?,
+            None => Protocol::HttpProtobuf,
+        };
+        // gRPC has no per-signal path: the base endpoint is used as it is.
+        let grpc = protocol == Protocol::Grpc;
         let (endpoint, endpoint_variable) = if let Some(url) = vars.get(V::OtlpTracesEndpoint) {
             validate_url(V::OtlpTracesEndpoint, &url)?;
             (url, V::OtlpTracesEndpoint)
         } else if let Some(base) = vars.get(V::OtlpEndpoint) {
             validate_url(V::OtlpEndpoint, &base)?;
-            (traces_url_from_base(&base), V::OtlpEndpoint)
+            let url = if grpc {
+                base
+            } else {
+                traces_url_from_base(&base)
+            };
+            (url, V::OtlpEndpoint)
+        } else if grpc {
+            (DEFAULT_GRPC_ENDPOINT.to_owned(), V::OtlpEndpoint)
         } else {
             (default_traces_endpoint(), V::OtlpEndpoint)
-        };
-        let protocol = match vars.get_either(V::OtlpTracesProtocol, V::OtlpProtocol) {
-            Some((name, v)) => parse_protocol(name, &v)?,
-            None => Protocol::HttpProtobuf,
         };
         let (headers, headers_variable) =
             match vars.get_either(V::OtlpTracesHeaders, V::OtlpHeaders) {
@@ -935,6 +956,37 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "grpc")]
+    #[test]
+    fn grpc_endpoints_have_no_signal_path() {
+        let e = |vars: &[(&str, &str)]| ok(vars).otlp.endpoint;
+        let grpc = ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+        assert_eq!(e(&[grpc]), "http://localhost:4317");
+        assert_eq!(
+            e(&[
+                grpc,
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317")
+            ]),
+            "http://collector:4317"
+        );
+        assert_eq!(
+            e(&[
+                grpc,
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+                ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:14317"),
+            ]),
+            "http://traces:14317"
+        );
+        // Only the traces protocol is gRPC: the base URL is still used as it is.
+        assert_eq!(
+            e(&[
+                ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317/"),
+            ]),
+            "http://collector:4317/"
+        );
+    }
+
     #[test]
     fn protocol() {
         let p = |vars: &[(&str, &str)]| ok(vars).otlp.protocol;
@@ -953,12 +1005,26 @@ mod tests {
             ]),
             Protocol::HttpJson
         );
-        let e = err(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
-        assert_eq!(
-            (e.variable(), e.value()),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
-        );
-        assert!(e.expected().contains("http/protobuf"));
+        if cfg!(feature = "grpc") {
+            assert_eq!(
+                p(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]),
+                Protocol::Grpc
+            );
+            assert_eq!(
+                p(&[
+                    ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+                    ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "GRPC"),
+                ]),
+                Protocol::Grpc
+            );
+        } else {
+            let e = err(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+            assert_eq!(
+                (e.variable(), e.value()),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+            );
+            assert!(e.expected().contains("`grpc` feature"), "{e}");
+        }
         let e = err(&[("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "thrift")]);
         assert_eq!(e.variable(), "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
     }

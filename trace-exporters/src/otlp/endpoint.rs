@@ -9,6 +9,9 @@ use crate::config_error::{ConfigError, Setting};
 /// machine. The only place the default endpoint is written.
 pub(crate) const DEFAULT_BASE_ENDPOINT: &str = "http://localhost:4318";
 
+/// The default endpoint of OTLP/gRPC: a collector on this machine, port 4317, no path.
+pub(crate) const DEFAULT_GRPC_ENDPOINT: &str = "http://localhost:4317";
+
 /// What a valid endpoint looks like, for error messages.
 const EXPECTED_URL: &str = "an http:// or https:// URL with a host and a port from 1 to 65535 \
                             if any, such as http://localhost:4318";

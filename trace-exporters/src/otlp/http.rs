@@ -350,9 +350,10 @@ fn is_unreachable(e: &ureq::Error) -> bool {
 }
 
 fn read_partial_success(protocol: Protocol, body: &[u8]) -> PartialSuccess {
-    let parsed = match protocol {
-        Protocol::HttpProtobuf => proto::decode_partial_success(body),
-        Protocol::HttpJson => json_encoding::decode_partial_success(body),
+    let parsed = if protocol.is_protobuf() {
+        proto::decode_partial_success(body)
+    } else {
+        json_encoding::decode_partial_success(body)
     };
     parsed.unwrap_or_default()
 }

@@ -1,11 +1,13 @@
-//! OTLP/HTTP exporter: `http/protobuf` (default) and `http/json`, optional
-//! gzip, retries with backoff, partial-success responses.
+//! OTLP exporter: `http/protobuf` (default), `http/json` and, with the `grpc` feature,
+//! `grpc`; optional gzip, retries with backoff, partial-success responses.
 
 pub(crate) mod endpoint;
 pub(crate) mod json_encoding;
 pub(crate) mod model;
 pub(crate) mod proto;
 
+#[cfg(feature = "grpc")]
+mod grpc;
 mod http;
 mod retry;
 
@@ -34,14 +36,18 @@ pub enum Protocol {
     HttpProtobuf,
     /// `http/json`: OTLP/JSON, `Content-Type: application/json`.
     HttpJson,
+    /// `grpc`: OTLP/gRPC, `TraceService/Export` over HTTP/2 (default endpoint
+    /// `http://localhost:4317`). Needs the `grpc` feature to build an exporter.
+    Grpc,
 }
 
 impl Protocol {
-    /// The `OTEL_EXPORTER_OTLP_PROTOCOL` spelling: `http/protobuf` or `http/json`.
+    /// The `OTEL_EXPORTER_OTLP_PROTOCOL` spelling: `http/protobuf`, `http/json` or `grpc`.
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::HttpProtobuf => "http/protobuf",
             Protocol::HttpJson => "http/json",
+            Protocol::Grpc => "grpc",
         }
     }
 
@@ -49,7 +55,13 @@ impl Protocol {
         match self {
             Protocol::HttpProtobuf => "application/x-protobuf",
             Protocol::HttpJson => "application/json",
+            Protocol::Grpc => "application/grpc",
         }
+    }
+
+    /// Whether the body is OTLP protobuf (`http/protobuf` and `grpc`).
+    fn is_protobuf(self) -> bool {
+        matches!(self, Protocol::HttpProtobuf | Protocol::Grpc)
     }
 }
 
@@ -107,11 +119,15 @@ struct Counters {
     retries: AtomicU64,
 }
 
-/// Exports spans to an OpenTelemetry collector over OTLP/HTTP.
+/// Exports spans to an OpenTelemetry collector over OTLP/HTTP or, with the
+/// `grpc` feature, OTLP/gRPC.
 ///
-/// Uses a blocking HTTP client on the calling thread (the batch worker's),
-/// so it needs no async runtime and cannot deadlock one. See
-/// [`OtlpExporterBuilder`] for the settings and [`RetryConfig`] for retries.
+/// OTLP/HTTP uses a blocking HTTP client on the calling thread (the batch
+/// worker's), so it needs no async runtime and cannot deadlock one. OTLP/gRPC
+/// runs tonic on a small current-thread tokio runtime of the exporter's own,
+/// driven by the calling thread only while an export runs: it works the same
+/// whether or not the application runs tokio. See [`OtlpExporterBuilder`] for
+/// the settings and [`RetryConfig`] for retries.
 ///
 /// # Examples
 ///
@@ -132,13 +148,87 @@ struct Counters {
 ///     .install_global();
 /// # Ok::<(), trace_exporters::ConfigError>(())
 /// ```
+///
+/// Over gRPC (feature `grpc`), to a collector's port 4317:
+///
+/// ```no_run
+/// # #[cfg(feature = "grpc")] {
+/// use trace_exporters::{Compression, OtlpExporter, Protocol};
+///
+/// let exporter = OtlpExporter::builder()
+///     .protocol(Protocol::Grpc) // endpoint http://localhost:4317 unless set
+///     .compression(Compression::Gzip)
+///     .header("x-api-key", "secret") // sent as gRPC metadata
+///     .build()?;
+/// assert_eq!(exporter.endpoint(), "http://localhost:4317");
+/// # }
+/// # Ok::<(), trace_exporters::ConfigError>(())
+/// ```
 pub struct OtlpExporter {
-    config: http::HttpConfig,
+    config: Transport,
     resource_proto: Vec<u8>,
     resource_json: Vec<u8>,
     buffers: Mutex<Buffers>,
     counters: Arc<Counters>,
     shutdown: Arc<ShutdownSignal>,
+}
+
+/// How an exporter sends: the settings of its transport, validated once.
+#[derive(Debug)]
+enum Transport {
+    Http(http::HttpConfig),
+    #[cfg(feature = "grpc")]
+    Grpc(grpc::GrpcConfig),
+}
+
+impl Transport {
+    fn endpoint(&self) -> &str {
+        match self {
+            Transport::Http(c) => &c.endpoint,
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(c) => &c.endpoint,
+        }
+    }
+
+    fn protocol(&self) -> Protocol {
+        match self {
+            Transport::Http(c) => c.protocol,
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(_) => Protocol::Grpc,
+        }
+    }
+
+    fn compression(&self) -> Option<Compression> {
+        match self {
+            Transport::Http(c) => c.compression,
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(c) => c.compression,
+        }
+    }
+
+    fn header_names(&self) -> Vec<&str> {
+        match self {
+            Transport::Http(c) => c.header_names(),
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(c) => c.header_names(),
+        }
+    }
+
+    fn timeout(&self) -> Duration {
+        match self {
+            Transport::Http(c) => c.timeout,
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(c) => c.timeout,
+        }
+    }
+
+    fn retry(&self) -> &RetryConfig {
+        match self {
+            Transport::Http(c) => &c.retry,
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(c) => &c.retry,
+        }
+    }
 }
 
 impl Counters {
@@ -223,31 +313,32 @@ impl ShutdownSignal {
 impl fmt::Debug for OtlpExporter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OtlpExporter")
-            .field("endpoint", &self.config.endpoint)
-            .field("protocol", &self.config.protocol)
-            .field("compression", &self.config.compression)
+            .field("endpoint", &self.config.endpoint())
+            .field("protocol", &self.config.protocol())
+            .field("compression", &self.config.compression())
             .field("headers", &self.config.header_names())
-            .field("timeout", &self.config.timeout)
-            .field("retry", &self.config.retry)
+            .field("timeout", &self.config.timeout())
+            .field("retry", self.config.retry())
             .finish_non_exhaustive()
     }
 }
 
 impl OtlpExporter {
     /// Starts building an exporter (defaults: `http://localhost:4318/v1/traces`,
-    /// `http/protobuf`, no compression, a 10 s timeout, retries on).
+    /// `http/protobuf`, no compression, a 10 s timeout, retries on; with
+    /// [`Protocol::Grpc`] the default endpoint is `http://localhost:4317`).
     pub fn builder() -> OtlpExporterBuilder {
         OtlpExporterBuilder::default()
     }
 
     /// The URL spans are sent to.
     pub fn endpoint(&self) -> &str {
-        &self.config.endpoint
+        self.config.endpoint()
     }
 
     /// The encoding of the requests.
     pub fn protocol(&self) -> Protocol {
-        self.config.protocol
+        self.config.protocol()
     }
 
     /// What this exporter has sent, failed to send and seen rejected.
@@ -278,9 +369,10 @@ impl OtlpExporter {
     /// (before compression), as it would be sent.
     pub fn encode(&self, spans: &[SpanData]) -> Vec<u8> {
         // A typical span takes ~250 bytes in protobuf, ~650 in JSON.
-        let per_span = match self.config.protocol {
-            Protocol::HttpProtobuf => 320,
-            Protocol::HttpJson => 768,
+        let per_span = if self.config.protocol().is_protobuf() {
+            320
+        } else {
+            768
         };
         let mut out = Vec::with_capacity(256 + spans.len() * per_span);
         self.encode_into(spans, &mut out);
@@ -288,9 +380,10 @@ impl OtlpExporter {
     }
 
     fn encode_into(&self, spans: &[SpanData], out: &mut Vec<u8>) {
-        match self.config.protocol {
-            Protocol::HttpProtobuf => proto::encode_request(&self.resource_proto, spans, out),
-            Protocol::HttpJson => json_encoding::encode_request(&self.resource_json, spans, out),
+        if self.config.protocol().is_protobuf() {
+            proto::encode_request(&self.resource_proto, spans, out);
+        } else {
+            json_encoding::encode_request(&self.resource_json, spans, out);
         }
     }
 
@@ -314,7 +407,21 @@ impl OtlpExporter {
         let buffers = &mut *guard;
         buffers.encoded.clear();
         self.encode_into(batch, &mut buffers.encoded);
-        let body: &[u8] = match self.config.compression {
+        #[allow(clippy::infallible_destructuring_match)] // one arm without the `grpc` feature
+        let config = match &self.config {
+            Transport::Http(config) => config,
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(config) => {
+                // tonic frames (and compresses) the message itself.
+                let body = bytes::Bytes::copy_from_slice(&buffers.encoded);
+                Self::trim(buffers);
+                drop(guard);
+                let outcome =
+                    grpc::send(config, &body, &self.shutdown, &self.counters.retries, until);
+                return self.count_outcome(batch, outcome);
+            }
+        };
+        let body: &[u8] = match config.compression {
             None => &buffers.encoded,
             Some(Compression::Gzip) => {
                 buffers.compressed.clear();
@@ -333,20 +440,28 @@ impl OtlpExporter {
                 &buffers.compressed
             }
         };
-        let outcome = http::send(
-            &self.config,
-            body,
-            &self.shutdown,
-            &self.counters.retries,
-            until,
-        );
-        // Do not keep a buffer of an unusually large batch forever.
+        let outcome = http::send(config, body, &self.shutdown, &self.counters.retries, until);
+        Self::trim(buffers);
+        drop(guard);
+        self.count_outcome(batch, outcome)
+    }
+
+    /// Does not keep a buffer of an unusually large batch forever.
+    fn trim(buffers: &mut Buffers) {
         for buf in [&mut buffers.encoded, &mut buffers.compressed] {
             if buf.capacity() > 8 << 20 {
                 *buf = Vec::new();
             }
         }
-        drop(guard);
+    }
+
+    /// Counts what an export's outcome says about its spans, and turns a partial success
+    /// into [`ExportError::Rejected`].
+    fn count_outcome(
+        &self,
+        batch: &[SpanData],
+        outcome: Result<proto::PartialSuccess, ExportError>,
+    ) -> Result<(), ExportError> {
         match outcome {
             Ok(partial) => {
                 let rejected = usize::try_from(partial.rejected_spans)
@@ -421,7 +536,8 @@ pub(crate) struct TlsSettings {
 #[derive(Clone)]
 #[must_use]
 pub struct OtlpExporterBuilder {
-    endpoint: String,
+    /// `None`: the protocol's default.
+    endpoint: Option<String>,
     protocol: Protocol,
     compression: Option<Compression>,
     headers: Vec<(String, String)>,
@@ -434,7 +550,7 @@ impl fmt::Debug for OtlpExporterBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("OtlpExporterBuilder")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.resolved_endpoint())
             .field("protocol", &self.protocol)
             .field("compression", &self.compression)
             .field("headers", &names)
@@ -449,7 +565,7 @@ impl fmt::Debug for OtlpExporterBuilder {
 impl Default for OtlpExporterBuilder {
     fn default() -> Self {
         Self {
-            endpoint: endpoint::default_traces_endpoint(),
+            endpoint: None,
             protocol: Protocol::default(),
             compression: None,
             headers: Vec::new(),
@@ -463,14 +579,24 @@ impl Default for OtlpExporterBuilder {
 impl OtlpExporterBuilder {
     /// Sets the full URL spans are sent to, used as given (as
     /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), e.g.
-    /// `http://localhost:4318/v1/traces`. `https://` URLs need the crate's
-    /// `tls` feature.
+    /// `http://localhost:4318/v1/traces`, or for gRPC `http://localhost:4317`
+    /// (no path). `https://` URLs need the crate's `tls` feature.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = url.into();
+        self.endpoint = Some(url.into());
         self
     }
 
-    /// Sets the encoding: [`Protocol::HttpProtobuf`] (default) or [`Protocol::HttpJson`].
+    /// The endpoint set, or the protocol's default.
+    fn resolved_endpoint(&self) -> String {
+        match (&self.endpoint, self.protocol) {
+            (Some(url), _) => url.clone(),
+            (None, Protocol::Grpc) => endpoint::DEFAULT_GRPC_ENDPOINT.to_owned(),
+            (None, _) => endpoint::default_traces_endpoint(),
+        }
+    }
+
+    /// Sets the encoding: [`Protocol::HttpProtobuf`] (default), [`Protocol::HttpJson`], or
+    /// [`Protocol::Grpc`] (with the `grpc` feature).
     pub fn protocol(mut self, protocol: Protocol) -> Self {
         self.protocol = protocol;
         self
@@ -553,17 +679,39 @@ impl OtlpExporterBuilder {
     ///
     /// A [`ConfigError`] when the endpoint is not an `http://` or `https://`
     /// URL (or is `https://` without the `tls` feature), a header name or
-    /// value is not valid in HTTP, or certificates or keys are not valid PEM.
+    /// value is not valid in HTTP (or gRPC metadata), certificates or keys are
+    /// not valid PEM, or the protocol is [`Protocol::Grpc`] without the `grpc`
+    /// feature.
     pub fn build(self) -> Result<OtlpExporter, ConfigError> {
-        let config = http::HttpConfig::new(
-            self.endpoint,
-            self.protocol,
-            self.compression,
-            &self.headers,
-            self.timeout,
-            self.retry,
-            &self.tls,
-        )?;
+        let endpoint = self.resolved_endpoint();
+        let config = match self.protocol {
+            #[cfg(feature = "grpc")]
+            Protocol::Grpc => Transport::Grpc(grpc::GrpcConfig::new(
+                endpoint,
+                self.compression,
+                &self.headers,
+                self.timeout,
+                self.retry,
+                &self.tls,
+            )?),
+            #[cfg(not(feature = "grpc"))]
+            Protocol::Grpc => {
+                return Err(ConfigError::for_setting(
+                    crate::config_error::BuilderOption::Protocol,
+                    "grpc",
+                    "http/protobuf or http/json (grpc needs the `grpc` feature of trace-exporters)",
+                ))
+            }
+            Protocol::HttpProtobuf | Protocol::HttpJson => Transport::Http(http::HttpConfig::new(
+                endpoint,
+                self.protocol,
+                self.compression,
+                &self.headers,
+                self.timeout,
+                self.retry,
+                &self.tls,
+            )?),
+        };
         let mut exporter = OtlpExporter {
             config,
             resource_proto: Vec::new(),

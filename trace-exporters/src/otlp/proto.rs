@@ -398,6 +398,63 @@ pub(crate) fn decode_status_message(body: &[u8]) -> Option<String> {
     }
 }
 
+/// The `type_url` of `google.rpc.RetryInfo` in a `google.rpc.Status`'s details.
+#[cfg(feature = "grpc")]
+const RETRY_INFO_TYPE: &[u8] = b"type.googleapis.com/google.rpc.RetryInfo";
+
+/// Reads the delay of a `google.rpc.RetryInfo` among the `details` (field 3, each a
+/// `google.protobuf.Any`: `type_url` = 1, `value` = 2) of a `google.rpc.Status`, as a gRPC
+/// server sends it in `grpc-status-details-bin`. `RetryInfo.retry_delay` (1) is a
+/// `google.protobuf.Duration` (`seconds` = 1, `nanos` = 2). `None` when there is no
+/// `RetryInfo`, or the bytes are not such a message; a negative delay reads as zero.
+#[cfg(feature = "grpc")]
+pub(crate) fn decode_retry_delay(status: &[u8]) -> Option<std::time::Duration> {
+    let mut reader = ProtoReader { buf: status };
+    let mut delay = None;
+    while let Some((field, value)) = reader.next_field() {
+        let (3, Field::Len(any)) = (field, value) else {
+            continue;
+        };
+        let mut any = ProtoReader { buf: any };
+        let (mut type_url, mut value) = (None, None);
+        while let Some((f, v)) = any.next_field() {
+            match (f, v) {
+                (1, Field::Len(s)) => type_url = Some(s),
+                (2, Field::Len(b)) => value = Some(b),
+                _ => {}
+            }
+        }
+        if type_url != Some(RETRY_INFO_TYPE) {
+            continue;
+        }
+        let mut info = ProtoReader {
+            buf: value.unwrap_or_default(),
+        };
+        let mut found = std::time::Duration::ZERO;
+        while let Some((f, v)) = info.next_field() {
+            if let (1, Field::Len(d)) = (f, v) {
+                let mut d = ProtoReader { buf: d };
+                let (mut seconds, mut nanos) = (0i64, 0i64);
+                while let Some((f, v)) = d.next_field() {
+                    match (f, v) {
+                        // int64 and int32 travel as two's complement varints.
+                        #[allow(clippy::cast_possible_wrap)]
+                        (1, Field::Varint(n)) => seconds = n as i64,
+                        #[allow(clippy::cast_possible_wrap)]
+                        (2, Field::Varint(n)) => nanos = n as i64,
+                        _ => {}
+                    }
+                }
+                let seconds = u64::try_from(seconds).unwrap_or(0);
+                let nanos = u32::try_from(nanos.clamp(0, 999_999_999)).unwrap_or(0);
+                found = std::time::Duration::new(seconds, nanos);
+            }
+        }
+        delay = Some(found);
+    }
+    delay
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,5 +512,32 @@ mod tests {
         let body = [0x08, 0x03, 0x12, 0x02, b'n', b'o'];
         assert_eq!(decode_status_message(&body).as_deref(), Some("no"));
         assert_eq!(decode_status_message(b"<html>"), None);
+    }
+
+    #[cfg(feature = "grpc")]
+    #[test]
+    fn retry_info_is_read() {
+        // google.rpc.Status { code: 8, details: [Any { type_url: RetryInfo,
+        //   value: RetryInfo { retry_delay: Duration { seconds: 2, nanos: 500_000_000 } } }] }
+        let duration = [0x08, 0x02, 0x10, 0x80, 0xca, 0xb5, 0xee, 0x01];
+        let mut info = vec![0x0a, u8::try_from(duration.len()).unwrap()];
+        info.extend_from_slice(&duration);
+        let mut any = vec![0x0a, u8::try_from(RETRY_INFO_TYPE.len()).unwrap()];
+        any.extend_from_slice(RETRY_INFO_TYPE);
+        any.extend_from_slice(&[0x12, u8::try_from(info.len()).unwrap()]);
+        any.extend_from_slice(&info);
+        let mut status = vec![0x08, 0x08, 0x1a, u8::try_from(any.len()).unwrap()];
+        status.extend_from_slice(&any);
+        assert_eq!(
+            decode_retry_delay(&status),
+            Some(std::time::Duration::from_millis(2500))
+        );
+        // Another detail type, or none: no RetryInfo.
+        assert_eq!(decode_retry_delay(&[0x08, 0x08]), None);
+        let mut other = status.clone();
+        let at = other.iter().position(|&b| b == b'R').unwrap();
+        other[at] = b'X';
+        assert_eq!(decode_retry_delay(&other), None);
+        assert_eq!(decode_retry_delay(b"garbage that is not protobuf"), None);
     }
 }
