@@ -23,7 +23,7 @@ use trace_core::ExportError;
 
 use super::proto::{self, PartialSuccess};
 use super::retry::{Jitter, RetryConfig};
-use super::{Compression, ShutdownSignal, TlsSettings};
+use super::{Attempts, Compression, ShutdownSignal, TlsSettings};
 use crate::config_error::{BuilderOption, ConfigError};
 
 /// The gRPC method of `TraceService.Export`.
@@ -315,27 +315,16 @@ pub(crate) fn send(
             }
         };
         let error = error();
-        if !config.retry.is_enabled() || shutdown.is_set() {
-            return Err(error);
-        }
-        if Instant::now()
-            .checked_add(wait)
-            .is_none_or(|at| at >= deadline)
-        {
-            let limit = if deadline < own {
-                "the flush or shutdown deadline".to_owned()
-            } else {
-                format!("the export timeout of {:?}", config.timeout)
-            };
-            return Err(ExportError::new(format!(
-                "{error} (no retry: the next attempt, in {wait:?}, would pass {limit})"
-            )));
-        }
-        if !shutdown.sleep(wait) {
-            return Err(ExportError::new(format!(
-                "{error} (no retry: shutting down)"
-            )));
-        }
+        shutdown.wait_to_retry(
+            error,
+            wait,
+            Attempts {
+                enabled: config.retry.is_enabled(),
+                deadline,
+                own,
+                timeout: config.timeout,
+            },
+        )?;
         retries.fetch_add(1, Ordering::Relaxed);
         retry_number = retry_number.saturating_add(1);
     }

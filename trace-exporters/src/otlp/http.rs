@@ -9,7 +9,7 @@ use ureq::http::{HeaderName, HeaderValue};
 use super::endpoint::{require_tls_for_https, validate_url};
 use super::proto::PartialSuccess;
 use super::retry::{self, Jitter, RetryConfig};
-use super::{json_encoding, proto, Compression, Protocol, ShutdownSignal, TlsSettings};
+use super::{json_encoding, proto, Attempts, Compression, Protocol, ShutdownSignal, TlsSettings};
 use crate::config_error::{BuilderOption, ConfigError};
 
 /// The shortest wait after a `Retry-After` answer.
@@ -245,27 +245,16 @@ pub(crate) fn send(
                 )))
             }
         };
-        if !config.retry.is_enabled() || shutdown.is_set() {
-            return Err(error);
-        }
-        if Instant::now()
-            .checked_add(wait)
-            .is_none_or(|at| at >= deadline)
-        {
-            let limit = if deadline < own {
-                "the flush or shutdown deadline".to_owned()
-            } else {
-                format!("the export timeout of {:?}", config.timeout)
-            };
-            return Err(ExportError::new(format!(
-                "{error} (no retry: the next attempt, in {wait:?}, would pass {limit})"
-            )));
-        }
-        if !shutdown.sleep(wait) {
-            return Err(ExportError::new(format!(
-                "{error} (no retry: shutting down)"
-            )));
-        }
+        shutdown.wait_to_retry(
+            error,
+            wait,
+            Attempts {
+                enabled: config.retry.is_enabled(),
+                deadline,
+                own,
+                timeout: config.timeout,
+            },
+        )?;
         retries.fetch_add(1, Ordering::Relaxed);
         retry_number = retry_number.saturating_add(1);
     }

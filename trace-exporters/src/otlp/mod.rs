@@ -248,6 +248,19 @@ struct Buffers {
     compressed: Vec<u8>,
 }
 
+/// What bounds the attempts of one export (see [`ShutdownSignal::wait_to_retry`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Attempts {
+    /// Retries are on.
+    pub(crate) enabled: bool,
+    /// When the export must be done: its own timeout or an earlier flush/shutdown deadline.
+    pub(crate) deadline: Instant,
+    /// Its own timeout, as an instant.
+    pub(crate) own: Instant,
+    /// The exporter's timeout setting (for the message).
+    pub(crate) timeout: Duration,
+}
+
 /// Lets a retry wait be cut short: by `shutdown`, or by `begin_shutdown`'s deadline.
 #[derive(Debug, Default)]
 pub(crate) struct ShutdownSignal {
@@ -287,6 +300,39 @@ impl ShutdownSignal {
             .wind_down
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// After a failed attempt: waits `wait` and returns to try again, or gives up with
+    /// `error` (retries off, shutting down, or the next attempt would pass the deadline).
+    /// The one retry rule of both transports.
+    pub(crate) fn wait_to_retry(
+        &self,
+        error: ExportError,
+        wait: Duration,
+        attempts: Attempts,
+    ) -> Result<(), ExportError> {
+        if !attempts.enabled || self.is_set() {
+            return Err(error);
+        }
+        if Instant::now()
+            .checked_add(wait)
+            .is_none_or(|at| at >= attempts.deadline)
+        {
+            let limit = if attempts.deadline < attempts.own {
+                "the flush or shutdown deadline".to_owned()
+            } else {
+                format!("the export timeout of {:?}", attempts.timeout)
+            };
+            return Err(ExportError::new(format!(
+                "{error} (no retry: the next attempt, in {wait:?}, would pass {limit})"
+            )));
+        }
+        if !self.sleep(wait) {
+            return Err(ExportError::new(format!(
+                "{error} (no retry: shutting down)"
+            )));
+        }
+        Ok(())
     }
 
     /// Sleeps for `wait`; `false` (sooner) when shutdown starts, or when a shutdown that
