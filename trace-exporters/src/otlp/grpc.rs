@@ -29,9 +29,6 @@ use crate::config_error::{BuilderOption, ConfigError};
 /// The gRPC method of `TraceService.Export`.
 const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-/// Stands for "no deadline": about 30 years.
-const FOREVER: Duration = Duration::from_secs(1 << 30);
-
 /// The shortest wait after a `RetryInfo` answer.
 const MIN_RETRY_INFO: Duration = Duration::from_millis(100);
 
@@ -263,23 +260,13 @@ pub(crate) fn send(
     retries: &AtomicU64,
     until: Option<Instant>,
 ) -> Result<PartialSuccess, ExportError> {
-    let start = Instant::now();
-    let own = start
-        .checked_add(config.timeout)
-        .unwrap_or_else(|| start + FOREVER);
+    let mut attempts = Attempts::start(config.timeout, config.retry.is_enabled(), until);
     let mut jitter = Jitter::new();
     let mut retry_number = 0u32;
     loop {
-        // A shutdown that begins while this export runs brings its deadline in.
-        let until = match (until, shutdown.wind_down()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let deadline = until.map_or(own, |until| until.min(own));
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
+        let Some(remaining) = attempts.remaining(shutdown) else {
             return Err(ExportError::Timeout);
-        }
+        };
         let attempt = config.block_on(attempt(config, body.clone(), remaining, shutdown));
         let status = match attempt {
             Ok(response) => return Ok(proto::decode_partial_success(&response).unwrap_or_default()),
@@ -288,7 +275,7 @@ pub(crate) fn send(
         let failure = Failure::of(&status);
         let error = || failure.error(config, &status);
         let wait = match failure {
-            Failure::Unreachable if until.is_some() => {
+            Failure::Unreachable if attempts.winding_down() => {
                 return Err(ExportError::new(format!(
                     "{} (no retry: the collector is not there)",
                     error()
@@ -315,16 +302,7 @@ pub(crate) fn send(
             }
         };
         let error = error();
-        shutdown.wait_to_retry(
-            error,
-            wait,
-            Attempts {
-                enabled: config.retry.is_enabled(),
-                deadline,
-                own,
-                timeout: config.timeout,
-            },
-        )?;
+        shutdown.wait_to_retry(error, wait, &attempts)?;
         retries.fetch_add(1, Ordering::Relaxed);
         retry_number = retry_number.saturating_add(1);
     }

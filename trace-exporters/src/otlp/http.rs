@@ -15,9 +15,6 @@ use crate::config_error::{BuilderOption, ConfigError};
 /// The shortest wait after a `Retry-After` answer.
 const MIN_RETRY_AFTER: Duration = Duration::from_millis(100);
 
-/// Stands for "no deadline": about 30 years.
-const FOREVER: Duration = Duration::from_secs(1 << 30);
-
 /// Largest collector answer read (a partial-success message or an error).
 const MAX_RESPONSE: u64 = 1 << 20;
 
@@ -188,25 +185,13 @@ pub(crate) fn send(
     retries: &AtomicU64,
     until: Option<Instant>,
 ) -> Result<PartialSuccess, ExportError> {
-    let start = Instant::now();
-    // A timeout too large to add to a clock reading (say Duration::MAX) is
-    // the same as one that never ends.
-    let own = start
-        .checked_add(config.timeout)
-        .unwrap_or_else(|| start + FOREVER);
+    let mut attempts = Attempts::start(config.timeout, config.retry.is_enabled(), until);
     let mut jitter = Jitter::new();
     let mut retry_number = 0u32;
     loop {
-        // A shutdown that begins while this export runs brings its deadline in.
-        let until = match (until, shutdown.wind_down()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let deadline = until.map_or(own, |until| until.min(own));
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
+        let Some(remaining) = attempts.remaining(shutdown) else {
             return Err(ExportError::Timeout);
-        }
+        };
         let (error, wait) = match send_once(config, body, remaining) {
             Ok(reply) if (200..300).contains(&reply.status) => {
                 return Ok(read_partial_success(config.protocol, &reply.body));
@@ -228,7 +213,7 @@ pub(crate) fn send(
                 )
             }
             Ok(reply) => return Err(status_error(config, &reply)),
-            Err(e) if until.is_some() && is_unreachable(&e) => {
+            Err(e) if attempts.winding_down() && is_unreachable(&e) => {
                 return Err(ExportError::new(format!(
                     "OTLP export to {} failed: {e} (no retry: the collector is not there)",
                     config.endpoint
@@ -245,16 +230,7 @@ pub(crate) fn send(
                 )))
             }
         };
-        shutdown.wait_to_retry(
-            error,
-            wait,
-            Attempts {
-                enabled: config.retry.is_enabled(),
-                deadline,
-                own,
-                timeout: config.timeout,
-            },
-        )?;
+        shutdown.wait_to_retry(error, wait, &attempts)?;
         retries.fetch_add(1, Ordering::Relaxed);
         retry_number = retry_number.saturating_add(1);
     }

@@ -248,17 +248,55 @@ struct Buffers {
     compressed: Vec<u8>,
 }
 
-/// What bounds the attempts of one export (see [`ShutdownSignal::wait_to_retry`]).
+/// The time budget of one export's attempts, the same for both transports: the exporter's
+/// own timeout, a flush or shutdown deadline (`export_until`), and the deadline of a
+/// shutdown that begins meanwhile (`begin_shutdown`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Attempts {
     /// Retries are on.
-    pub(crate) enabled: bool,
-    /// When the export must be done: its own timeout or an earlier flush/shutdown deadline.
-    pub(crate) deadline: Instant,
-    /// Its own timeout, as an instant.
-    pub(crate) own: Instant,
+    enabled: bool,
     /// The exporter's timeout setting (for the message).
-    pub(crate) timeout: Duration,
+    timeout: Duration,
+    /// Its own timeout, as an instant.
+    own: Instant,
+    /// The flush or shutdown deadline it was given.
+    until: Option<Instant>,
+    /// When the export must be done: the earliest of the above (and of a wind-down).
+    deadline: Instant,
+}
+
+/// A timeout too large to add to a clock reading (say `Duration::MAX`) is the same as one
+/// that never ends.
+const FOREVER: Duration = Duration::from_secs(1 << 30);
+
+impl Attempts {
+    /// The budget of an export starting now.
+    pub(crate) fn start(timeout: Duration, retries: bool, until: Option<Instant>) -> Self {
+        let now = Instant::now();
+        let own = now.checked_add(timeout).unwrap_or_else(|| now + FOREVER);
+        Attempts {
+            enabled: retries,
+            timeout,
+            own,
+            until,
+            deadline: until.map_or(own, |u| u.min(own)),
+        }
+    }
+
+    /// The time left for the next attempt (`None`: none is left), with the deadline of a
+    /// shutdown that began meanwhile brought in.
+    pub(crate) fn remaining(&mut self, shutdown: &ShutdownSignal) -> Option<Duration> {
+        if let Some(wind_down) = shutdown.wind_down() {
+            self.until = Some(self.until.map_or(wind_down, |u| u.min(wind_down)));
+            self.deadline = self.deadline.min(wind_down);
+        }
+        Some(self.deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
+    }
+
+    /// Flushing or shutting down: a collector that is not there is not tried again.
+    pub(crate) fn winding_down(&self) -> bool {
+        self.until.is_some()
+    }
 }
 
 /// Lets a retry wait be cut short: by `shutdown`, or by `begin_shutdown`'s deadline.
@@ -309,7 +347,7 @@ impl ShutdownSignal {
         &self,
         error: ExportError,
         wait: Duration,
-        attempts: Attempts,
+        attempts: &Attempts,
     ) -> Result<(), ExportError> {
         if !attempts.enabled || self.is_set() {
             return Err(error);
