@@ -97,14 +97,19 @@ impl SpanError for std::io::Error {
 /// The `error.type` of a type-erased error: the kind of the first `std::io::Error` in its
 /// cause chain, else `_OTHER`.
 pub fn dyn_error_type(error: &(dyn Error + 'static)) -> Cow<'static, str> {
-    let mut next = Some(error);
+    io_kind_in(Some(error)).unwrap_or(Cow::Borrowed("_OTHER"))
+}
+
+/// The kind of the first `std::io::Error` from `first` down its cause chain.
+fn io_kind_in(first: Option<&(dyn Error + 'static)>) -> Option<Cow<'static, str>> {
+    let mut next = first;
     while let Some(e) = next {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return io.error_type();
+            return Some(io.error_type());
         }
         next = e.source();
     }
-    Cow::Borrowed("_OTHER")
+    None
 }
 
 /// An error's `Display` followed by its causes': `outer: cause: root` (a cause already
@@ -298,17 +303,11 @@ pub(crate) fn describe<E: Error + ?Sized>(error: &E) -> (Cow<'static, str>, Stri
     if ty != "_OTHER" && error_type::<E>() != std::any::type_name::<std::io::Error>() {
         return (ty, error.to_string());
     }
-    let mut ty = ty;
-    if ty == "_OTHER" {
-        let mut next = error.source();
-        while let Some(e) = next {
-            if let Some(io) = e.downcast_ref::<std::io::Error>() {
-                ty = io.error_type();
-                break;
-            }
-            next = e.source();
-        }
-    }
+    let ty = if ty == "_OTHER" {
+        io_kind_in(error.source()).unwrap_or(ty)
+    } else {
+        ty
+    };
     (ty, chain_of(error))
 }
 
