@@ -280,8 +280,8 @@ struct Shared {
     reporter: Reporter,
     /// The most spans queued in all rings together (`max_queue_size`).
     bound: u64,
-    /// Each ring's capacity.
-    capacity: u64,
+    /// Each ring's capacity (`min(max_queue_size, RING_CAPACITY_MAX)`).
+    capacity: usize,
     /// Set before every unpark: the worker does not rely on the thread's unpark token alone,
     /// which exporter code that parks (an HTTP client waiting on a channel) can consume.
     notified: AtomicBool,
@@ -342,7 +342,7 @@ impl BatchProcessor {
             counters,
             reporter,
             bound: config.max_queue_size as u64,
-            capacity: config.max_queue_size.min(RING_CAPACITY_MAX) as u64,
+            capacity: config.max_queue_size.min(RING_CAPACITY_MAX),
             notified: AtomicBool::new(false),
             alive: AtomicBool::new(true),
             abandoned: AtomicBool::new(false),
@@ -428,11 +428,7 @@ impl BatchProcessor {
         if slot.share.hungry.swap(true, Ordering::Relaxed) {
             return false;
         }
-        rebalance(
-            &mut lock(&self.shared.rings),
-            self.shared.bound,
-            self.shared.capacity,
-        );
+        self.shared.rebalance(&mut lock(&self.shared.rings));
         self.wake();
         slot.pushed < slot.share.limit.load(Ordering::Relaxed)
     }
@@ -444,8 +440,7 @@ impl BatchProcessor {
 
     #[cold]
     fn register(&self, generation: u64) -> ProducerSlot {
-        let (producer, spans) =
-            rtrb::RingBuffer::new(self.config.max_queue_size.min(RING_CAPACITY_MAX));
+        let (producer, spans) = rtrb::RingBuffer::new(self.shared.capacity);
         let share = Arc::new(RingShare {
             limit: AtomicU64::new(0),
             hungry: AtomicBool::new(true),
@@ -459,7 +454,7 @@ impl BatchProcessor {
             seen: 0,
             active_at: Instant::now(),
         });
-        rebalance(&mut rings, self.shared.bound, self.shared.capacity);
+        self.shared.rebalance(&mut rings);
         ProducerSlot {
             generation,
             producer,
@@ -757,7 +752,7 @@ impl Worker {
             .store(self.len as u64, Ordering::Release);
         // A ring whose thread has exited is removed once empty.
         rings.retain(|r| !(r.spans.is_abandoned() && r.spans.is_empty()));
-        rebalance(&mut rings, self.shared.bound, self.shared.capacity);
+        self.shared.rebalance(&mut rings);
         self.len >= max
     }
 
@@ -887,6 +882,11 @@ impl Worker {
 }
 
 impl Shared {
+    /// [`rebalance`] with this processor's bound and ring capacity.
+    fn rebalance(&self, rings: &mut [Ring]) {
+        rebalance(rings, self.bound, self.capacity as u64);
+    }
+
     fn control_pending(&self) -> bool {
         !lock(&self.control).is_empty()
     }
