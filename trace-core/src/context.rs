@@ -502,6 +502,19 @@ pub(crate) fn push_recording(rec: Box<SpanRecord>) -> u64 {
     .unwrap_or(0)
 }
 
+/// Runs `f` on the record of the span entered with `token` on this thread, when it is a
+/// recording span (what the entered-span handles record through).
+pub(crate) fn with_entered_record<R>(
+    token: u64,
+    f: impl FnOnce(&mut SpanRecord) -> R,
+) -> Option<R> {
+    with_local(|l| match l.find_mut(token)? {
+        Slot::Span(rec) => Some(f(rec)),
+        Slot::Context(_) | Slot::Lazy => None,
+    })
+    .flatten()
+}
+
 /// Removes an entry from this thread's stack.
 #[inline]
 pub(crate) fn take(token: u64) -> Option<Slot> {

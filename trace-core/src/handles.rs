@@ -152,11 +152,7 @@ impl SpanGuard {
         if self.token == 0 {
             return None;
         }
-        context::with_local(|l| match l.find_mut(self.token)? {
-            Slot::Span(rec) => Some(f(rec)),
-            Slot::Context(_) | Slot::Lazy => None,
-        })
-        .flatten()
+        context::with_entered_record(self.token, f)
     }
 
     span_methods!();
@@ -399,11 +395,7 @@ impl EnteredToken {
         if self.token == 0 || !self.is_on_this_thread() {
             return None;
         }
-        context::with_local(|l| match l.find_mut(self.token)? {
-            Slot::Span(rec) => Some(f(rec)),
-            Slot::Context(_) | Slot::Lazy => None,
-        })
-        .flatten()
+        context::with_entered_record(self.token, f)
     }
 
     span_methods!();
