@@ -16,7 +16,8 @@
 //! and prints the reply; both export as `init_from_env()` sets up (`OTEL_*`, e.g.
 //! `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` to a collector's port 4317).
 
-use std::collections::HashSet;
+mod support;
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -104,68 +105,10 @@ async fn bind(port: u16) -> Result<(tokio::net::TcpListener, SocketAddr), Error>
     Ok((listener, addr))
 }
 
-/// Prints `spans` as one indented tree per trace, with the RPC attributes.
-fn print_tree(spans: &[SpanData]) {
-    fn walk(spans: &[SpanData], span: &SpanData, depth: usize) {
-        let duration = span
-            .end_time
-            .duration_since(span.start_time)
-            .unwrap_or_default();
-        let hop = if span.parent_is_remote {
-            "  <- over gRPC metadata"
-        } else {
-            ""
-        };
-        let attributes: Vec<String> = span
-            .attributes
-            .iter()
-            .filter(|kv| {
-                matches!(
-                    &*kv.key,
-                    "rpc.method" | "rpc.status_code" | "server.port" | "name" | "error.type"
-                )
-            })
-            .map(|kv| format!("{}={}", kv.key, kv.value))
-            .collect();
-        println!(
-            "{:indent$}{} [{}] {duration:?} {}{hop}",
-            "",
-            span.name,
-            span.kind.as_str(),
-            attributes.join(" "),
-            indent = depth * 2
-        );
-        let mut children: Vec<_> = spans
-            .iter()
-            .filter(|c| c.parent_span_id == Some(span.span_context.span_id))
-            .collect();
-        children.sort_by_key(|c| c.start_time);
-        for child in children {
-            walk(spans, child, depth + 1);
-        }
-    }
-    for root in spans.iter().filter(|s| s.parent_span_id.is_none()) {
-        println!("trace {}", root.span_context.trace_id);
-        walk(spans, root, 1);
-    }
-}
-
 /// Checks that `spans` form one trace with a single root, no dangling parent, and the two
 /// server spans named after the method.
 fn check_one_trace(spans: &[SpanData]) -> Result<(), Error> {
-    let traces: HashSet<_> = spans.iter().map(|s| s.span_context.trace_id).collect();
-    if traces.len() != 1 {
-        return Err(format!("expected one trace, found {}", traces.len()).into());
-    }
-    let ids: HashSet<_> = spans.iter().map(|s| s.span_context.span_id).collect();
-    let roots = spans.iter().filter(|s| s.parent_span_id.is_none()).count();
-    let dangling = spans
-        .iter()
-        .filter(|s| s.parent_span_id.is_some_and(|p| !ids.contains(&p)))
-        .count();
-    if roots != 1 || dangling != 0 {
-        return Err(format!("{roots} roots and {dangling} spans with a missing parent").into());
-    }
+    support::check_one_trace(spans)?;
     let servers = spans
         .iter()
         .filter(|s| s.kind == trace_core::SpanKind::Server)
@@ -212,7 +155,17 @@ async fn demo() -> Result<(), Error> {
     }
     guard.force_flush()?;
     let spans = exporter.spans();
-    print_tree(&spans);
+    support::print_tree(
+        &spans,
+        &[
+            "rpc.method",
+            "rpc.status_code",
+            "server.port",
+            "name",
+            "error.type",
+        ],
+        "  <- over gRPC metadata",
+    );
     check_one_trace(&spans)?;
     println!(
         "one trace, {} spans, across the front Greeter ({front}) and the back Greeter ({back})",

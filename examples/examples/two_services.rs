@@ -13,7 +13,8 @@
 //! examples --example two_services -- 3` after `cargo run -p trace-view` (the optional
 //! argument is how many checkouts to make, the default 1; item 13 fails the backend).
 
-use std::collections::HashSet;
+mod support;
+
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -80,71 +81,6 @@ async fn serve(app: Router) -> Result<SocketAddr, Error> {
     Ok(addr)
 }
 
-/// Prints `spans` as one indented tree, following remote parents too (each process's
-/// exporter would see only its own part; here both services share one exporter).
-fn print_tree(spans: &[trace_core::SpanData]) {
-    fn walk(spans: &[trace_core::SpanData], span: &trace_core::SpanData, depth: usize) {
-        let duration = span
-            .end_time
-            .duration_since(span.start_time)
-            .unwrap_or_default();
-        let hop = if span.parent_is_remote {
-            "  <- over HTTP"
-        } else {
-            ""
-        };
-        let attributes: Vec<String> = span
-            .attributes
-            .iter()
-            .filter(|kv| {
-                matches!(
-                    &*kv.key,
-                    "url.full" | "http.route" | "http.response.status_code" | "item"
-                )
-            })
-            .map(|kv| format!("{}={}", kv.key, kv.value))
-            .collect();
-        println!(
-            "{:indent$}{} [{}] {duration:?} {}{hop}",
-            "",
-            span.name,
-            span.kind.as_str(),
-            attributes.join(" "),
-            indent = depth * 2
-        );
-        let mut children: Vec<_> = spans
-            .iter()
-            .filter(|c| c.parent_span_id == Some(span.span_context.span_id))
-            .collect();
-        children.sort_by_key(|c| c.start_time);
-        for child in children {
-            walk(spans, child, depth + 1);
-        }
-    }
-    for root in spans.iter().filter(|s| s.parent_span_id.is_none()) {
-        println!("trace {}", root.span_context.trace_id);
-        walk(spans, root, 1);
-    }
-}
-
-/// Checks that `spans` form one trace with a single root and no dangling parent.
-fn check_one_trace(spans: &[trace_core::SpanData]) -> Result<(), Error> {
-    let traces: HashSet<_> = spans.iter().map(|s| s.span_context.trace_id).collect();
-    if traces.len() != 1 {
-        return Err(format!("expected one trace, found {}", traces.len()).into());
-    }
-    let ids: HashSet<_> = spans.iter().map(|s| s.span_context.span_id).collect();
-    let roots = spans.iter().filter(|s| s.parent_span_id.is_none()).count();
-    let dangling = spans
-        .iter()
-        .filter(|s| s.parent_span_id.is_some_and(|p| !ids.contains(&p)))
-        .count();
-    if roots != 1 || dangling != 0 {
-        return Err(format!("{roots} roots and {dangling} spans with a missing parent").into());
-    }
-    Ok(())
-}
-
 async fn run() -> Result<(), Error> {
     let checkouts: u32 = match std::env::args().nth(1) {
         Some(n) => n
@@ -208,9 +144,18 @@ async fn run() -> Result<(), Error> {
         return Ok(());
     }
     let spans = exporter.spans();
-    print_tree(&spans);
+    support::print_tree(
+        &spans,
+        &[
+            "url.full",
+            "http.route",
+            "http.response.status_code",
+            "item",
+        ],
+        "  <- over HTTP",
+    );
     if checkouts == 1 {
-        check_one_trace(&spans)?;
+        support::check_one_trace(&spans)?;
         println!(
             "one trace, {} spans, across {frontend} and {backend}",
             spans.len()
