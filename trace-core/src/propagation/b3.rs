@@ -6,7 +6,6 @@
 //! absent state leaves the span context not sampled; a parent span id, when present, is
 //! checked and otherwise ignored. Anything malformed extracts as nothing, never an error.
 
-use crate::id::lower_hex_byte;
 use crate::{SpanContext, SpanId, TraceFlags, TraceId};
 
 /// The single-header form: `{trace id}-{span id}[-{sampling state}[-{parent span id}]]`.
@@ -54,7 +53,7 @@ pub fn parse_b3(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
         Some(state) => sampling(state)?,
     };
     if let Some(parent) = parts.next() {
-        span_id_of(parent)?;
+        SpanId::from_hex(parent)?;
     }
     if parts.next().is_some() {
         return None;
@@ -74,7 +73,7 @@ pub(crate) fn parse_multi(
     let trace = trace_id(trace?.trim_matches([' ', '\t']))?;
     let span = span_id(span?.trim_matches([' ', '\t']))?;
     if let Some(parent) = parent {
-        span_id_of(parent.trim_matches([' ', '\t']))?;
+        SpanId::from_hex(parent.trim_matches([' ', '\t']))?;
     }
     let debug = match debug.map(|d| d.trim_matches([' ', '\t'])) {
         None | Some("0") => false,
@@ -142,35 +141,22 @@ fn sampling(state: &str) -> Option<TraceFlags> {
 
 /// A 16 or 32 lowercase-hex trace id, not all zero; 64 bits are left-padded.
 fn trace_id(hex: &str) -> Option<TraceId> {
-    let b = hex.as_bytes();
-    let mut bytes = [0u8; 16];
-    let offset = match b.len() {
-        32 => 0,
-        16 => 8,
+    let id = match hex.len() {
+        32 => TraceId::from_hex(hex)?,
+        16 => {
+            let low = SpanId::from_hex(hex)?.to_bytes();
+            let mut bytes = [0u8; 16];
+            bytes[8..].copy_from_slice(&low);
+            TraceId::from_bytes(bytes)
+        }
         _ => return None,
     };
-    for (i, pair) in b.chunks_exact(2).enumerate() {
-        bytes[offset + i] = lower_hex_byte(pair[0], pair[1])?;
-    }
-    let id = TraceId::from_bytes(bytes);
     id.is_valid().then_some(id)
 }
 
 /// A 16 lowercase-hex span id, not all zero.
 fn span_id(hex: &str) -> Option<SpanId> {
-    span_id_of(hex).filter(SpanId::is_valid)
-}
-
-fn span_id_of(hex: &str) -> Option<SpanId> {
-    let b = hex.as_bytes();
-    if b.len() != 16 {
-        return None;
-    }
-    let mut bytes = [0u8; 8];
-    for (i, pair) in b.chunks_exact(2).enumerate() {
-        bytes[i] = lower_hex_byte(pair[0], pair[1])?;
-    }
-    Some(SpanId::from_bytes(bytes))
+    SpanId::from_hex(hex).filter(SpanId::is_valid)
 }
 
 #[cfg(test)]
