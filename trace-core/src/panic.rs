@@ -1,6 +1,7 @@
 //! The panic hook: keeps a panic's message for the span that is unwinding, so the span can
 //! end with it as its error description.
 
+use std::any::Any;
 use std::cell::RefCell;
 
 thread_local! {
@@ -14,11 +15,7 @@ pub(crate) fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned());
+            let msg = message(info.payload());
             let _ = LAST_PANIC.try_with(|p| {
                 if let Ok(mut p) = p.try_borrow_mut() {
                     *p = msg;
@@ -27,6 +24,15 @@ pub(crate) fn install_panic_hook() {
             previous(info);
         }));
     });
+}
+
+/// A panic's message, when its payload is text (`panic!("..")` gives a `&str` or a
+/// `String`).
+pub(crate) fn message(payload: &(dyn Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
 }
 
 pub(crate) fn take_panic_message() -> Option<String> {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::export::{ExportError, ExportFailure};
+use crate::panic::message;
 
 /// The application's error hook.
 pub(crate) type ErrorHook = Arc<dyn Fn(&ExportFailure) + Send + Sync>;
@@ -116,11 +117,7 @@ fn take_summary(s: &mut Summary, since: Duration) -> String {
 
 /// The error an exporter's panic becomes.
 pub(crate) fn panicked(payload: &(dyn Any + Send)) -> ExportError {
-    let message = payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string payload".to_owned());
+    let message = message(payload).unwrap_or_else(|| "a non-string payload".to_owned());
     ExportError::Other(format!("the exporter panicked: {message}"))
 }
 
