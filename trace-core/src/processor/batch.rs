@@ -572,10 +572,7 @@ impl BatchProcessor {
 
     /// Spans in the rings now.
     pub(crate) fn queued(&self) -> u64 {
-        lock(&self.shared.rings)
-            .iter()
-            .map(|r| r.spans.slots() as u64)
-            .sum()
+        self.shared.queued()
     }
 
     /// Rings registered now (one per producing thread, until an exited thread's is drained).
@@ -822,7 +819,7 @@ impl Worker {
                 return Err(e.clone());
             }
             if Instant::now() >= deadline {
-                let left = self.len > 0 || self.shared.rings_hold_spans();
+                let left = self.len > 0 || self.shared.queued() > 0;
                 return if left {
                     Err(ExportError::Timeout)
                 } else {
@@ -891,8 +888,12 @@ impl Shared {
         !lock(&self.control).is_empty()
     }
 
-    fn rings_hold_spans(&self) -> bool {
-        lock(&self.rings).iter().any(|r| !r.spans.is_empty())
+    /// Spans in the rings now.
+    fn queued(&self) -> u64 {
+        lock(&self.rings)
+            .iter()
+            .map(|r| r.spans.slots() as u64)
+            .sum()
     }
 }
 
