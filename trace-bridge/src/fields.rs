@@ -110,6 +110,8 @@ macro_rules! span_ops {
 
 span_ops!(
     trace_core::Span,
+    trace_core::SharedSpan,
+    trace_core::LocalToken,
     trace_core::EnteredToken,
     trace_core::SpanRef
 );

@@ -1,15 +1,16 @@
 //! The `tracing` layer: each `tracing` span a traced span, on the same per-thread stack as
 //! `#[traced]` spans, so the two kinds nest in either direction; events as span events.
 
+use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-use smallvec::SmallVec;
-use trace_core::{EnteredToken, KeyValue, Span, SpanContext, StringValue, Value};
+use trace_core::{KeyValue, LocalToken, SharedSpan, SpanContext, StringValue, Value};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context;
-use tracing_subscriber::registry::{LookupSpan, SpanRef};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
 use crate::fields::{
@@ -22,6 +23,8 @@ use crate::fields::{
 pub struct TracingLayer {
     events: bool,
     event_target: bool,
+    /// Numbered when added to a subscriber (0: not yet, nothing is cached).
+    instance: u64,
 }
 
 /// The layer that puts `tracing` spans and events into traced's trees.
@@ -72,6 +75,7 @@ pub fn tracing_layer() -> TracingLayer {
     TracingLayer {
         events: true,
         event_target: false,
+        instance: 0,
     }
 }
 
@@ -98,22 +102,14 @@ impl TracingLayer {
     }
 }
 
-/// What the layer keeps in a `tracing` span's extensions: the traced span, and the tokens
-/// of the threads it is entered on (innermost last).
-struct Bridged(Mutex<Inner>);
+/// What the layer keeps in the extensions of a `tracing` span that records, or whose
+/// context other threads need: the traced span, shared.
+struct Bridged(Arc<Shared>);
 
-struct Inner {
-    span: Span,
-    entered: SmallVec<[EnteredToken; 1]>,
+struct Shared {
+    span: SharedSpan,
     /// `otel.status_description` recorded before `otel.status_code`.
-    description: Option<String>,
-}
-
-impl Bridged {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic while held cannot leave `Inner` half-updated in a way that matters.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+    description: Mutex<Option<String>>,
 }
 
 impl fmt::Debug for Bridged {
@@ -122,70 +118,360 @@ impl fmt::Debug for Bridged {
     }
 }
 
-impl Inner {
-    /// Runs `f` on whichever handle records on the span from this thread: the token when it
-    /// is entered here, the span itself otherwise.
-    fn with_ops<R>(&self, f: impl FnOnce(&dyn SpanOps) -> R) -> R {
-        match self
-            .entered
-            .iter()
-            .rev()
-            .find(|t| t.is_entered() && t.is_on_this_thread())
-        {
-            Some(token) => f(token),
-            None => f(&self.span),
+/// A span's key on this thread: the layer instance (ids of two registries can be equal)
+/// and the `tracing` id.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    instance: u64,
+    id: u64,
+}
+
+/// Nothing: instance 0 is never a layer's number.
+const NO_KEY: Key = Key { instance: 0, id: 0 };
+
+/// A span entered on this thread, until its exit.
+struct Entered {
+    key: Key,
+    token: LocalToken,
+    /// `None`: a left-out span's enter ([`trace_core::enter_not_sampled`]).
+    held: Option<Arc<Shared>>,
+}
+
+/// This thread's view of the layer's spans. The spans last started here skip the registry
+/// on their enters: the usual `tracing` span is started, entered, left and closed on one
+/// thread.
+struct Local {
+    /// The shared span last started here (a second handle, which does not keep it).
+    last: RefCell<Option<(Key, Weak<Shared>)>>,
+    /// The left-out span last started here: one the sampler drops with everything below
+    /// it ([`trace_core::subtree_dropped_here`]), kept nowhere. Entered, it makes the
+    /// thread's context one whose spans are dropped; entered on another thread, its
+    /// nearest shared ancestor's context stands for it (which decides the same).
+    dropped: Cell<Key>,
+    /// Spans entered here, innermost last.
+    entered: RefCell<Vec<Entered>>,
+}
+
+thread_local! {
+    static LOCAL: Local = const {
+        Local {
+            last: RefCell::new(None),
+            dropped: Cell::new(NO_KEY),
+            entered: RefCell::new(Vec::new()),
+        }
+    };
+}
+
+/// Runs `f` on this thread's state (`None` during thread exit).
+#[inline]
+fn with_local<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
+    LOCAL.try_with(f).ok()
+}
+
+/// Layer instances, numbered when added to a subscriber.
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+/// A span found through this thread's cache or the registry.
+enum Found {
+    Shared(Arc<Shared>),
+    /// Left out (dropped with everything below it), started on this thread.
+    Dropped,
+    /// Not found: not a traced span (started with no tracer, rejected by a filter), or
+    /// left out on another thread.
+    Nothing,
+}
+
+impl TracingLayer {
+    #[inline]
+    fn key(&self, id: &Id) -> Key {
+        Key {
+            instance: self.instance,
+            id: id.into_u64(),
         }
     }
 
-    fn span_context(&self) -> SpanContext {
-        match self
-            .entered
-            .iter()
-            .rev()
-            .find(|t| t.is_entered() && t.is_on_this_thread())
-        {
-            Some(token) => token.span_context(),
-            None => self.span.span_context(),
+    /// The span `id` stands for: this thread's cache, then its extensions.
+    fn find<S>(&self, id: &Id, ctx: &Context<'_, S>) -> Found
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let key = self.key(id);
+        if self.instance != 0 {
+            let cached = with_local(|l| {
+                if l.dropped.get() == key {
+                    return Some(Found::Dropped);
+                }
+                match &*l.last.try_borrow().ok()? {
+                    Some((k, weak)) if *k == key => weak.upgrade().map(Found::Shared),
+                    _ => None,
+                }
+            })
+            .flatten();
+            if let Some(found) = cached {
+                return found;
+            }
         }
+        let Some(span) = ctx.span(id) else {
+            return Found::Nothing;
+        };
+        let ext = span.extensions();
+        match ext.get::<Bridged>() {
+            Some(bridged) => Found::Shared(Arc::clone(&bridged.0)),
+            None => Found::Nothing,
+        }
+    }
+
+    /// The context children of `id` take from it (for a span left out on another thread,
+    /// its nearest shared ancestor's); `None` for a span left out here.
+    fn context_of<S>(&self, id: &Id, ctx: &Context<'_, S>) -> Option<SpanContext>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let cx = match self.find(id, ctx) {
+            Found::Shared(shared) => shared.span.span_context(),
+            Found::Dropped => return None,
+            Found::Nothing => Self::ancestor(id, ctx)?.span.span_context(),
+        };
+        cx.is_valid().then_some(cx)
+    }
+
+    /// The nearest ancestor of `id` in the registry that is shared and records nothing:
+    /// what a span left out on another thread stands for here.
+    fn ancestor<S>(id: &Id, ctx: &Context<'_, S>) -> Option<Arc<Shared>>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let span = ctx.span(id)?;
+        for ancestor in span.scope().skip(1) {
+            let ext = ancestor.extensions();
+            if let Some(bridged) = ext.get::<Bridged>() {
+                // Under a recording span, `id` was not left out: it is not a traced span.
+                return (!bridged.0.span.is_recording()).then(|| Arc::clone(&bridged.0));
+            }
+        }
+        // None shared up to the root: a chain left out whole (a root the sampler drops),
+        // or not traced spans; entering nothing for it leaves this thread's context as is.
+        None
+    }
+
+    /// Runs `f` on whichever handle records on span `id` from this thread: the token when it
+    /// is entered here, the shared span otherwise (`None`: it records nothing).
+    fn with_ops<S, R>(
+        &self,
+        id: &Id,
+        ctx: &Context<'_, S>,
+        f: impl FnOnce(&dyn SpanOps) -> R,
+    ) -> Option<R>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let key = self.key(id);
+        let mut f = Some(f);
+        let here = with_local(|l| {
+            let entered = l.entered.try_borrow().ok()?;
+            let e = entered
+                .iter()
+                .rev()
+                .find(|e| e.key == key && e.token.is_entered())?;
+            if !e.token.is_recording() {
+                return None;
+            }
+            Some(f.take()?(&e.token))
+        })
+        .flatten();
+        if here.is_some() {
+            return here;
+        }
+        match self.find(id, ctx) {
+            Found::Shared(shared) if shared.span.is_recording() => Some(f.take()?(&shared.span)),
+            _ => None,
+        }
+    }
+
+    /// Enters span `id` on this thread (not one left out here).
+    #[inline(never)]
+    fn enter<S>(&self, id: &Id, ctx: &Context<'_, S>) -> Option<()>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let held = match self.find(id, ctx) {
+            Found::Shared(shared) => Some(shared),
+            Found::Dropped => None,
+            // Left out on another thread (or not a traced span): its nearest shared
+            // ancestor's context stands for it.
+            Found::Nothing => Some(Self::ancestor(id, ctx)?),
+        };
+        let token = match &held {
+            Some(shared) => shared.span.enter(),
+            None => trace_core::enter_not_sampled(),
+        };
+        let entered = Entered {
+            key: self.key(id),
+            token,
+            held,
+        };
+        let refused = with_local(|l| match l.entered.try_borrow_mut() {
+            Ok(mut stack) => {
+                stack.push(entered);
+                None
+            }
+            Err(_) => Some(entered),
+        });
+        if let Some(Some(entered)) = refused {
+            // This thread's stack is busy (a field's `Debug` entering a span): no enter.
+            leave(entered);
+        }
+        Some(())
     }
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // Closed while still entered on this thread (a subscriber that closes entered
-        // spans): leave first, so the span ends instead of staying on the stack.
-        while let Some(pos) = self
-            .entered
-            .iter()
-            .rposition(EnteredToken::is_on_this_thread)
-        {
-            let token = self.entered.remove(pos);
-            self.span.exit_owned(token);
+/// Leaves an enter.
+fn leave(entered: Entered) {
+    match entered.held {
+        Some(shared) => {
+            shared.span.exit(entered.token);
+        }
+        None => {
+            trace_core::leave_not_sampled(entered.token);
         }
     }
-}
-
-/// The span context of a bridged `tracing` span (for explicit parents and links).
-fn context_of<S>(span: &SpanRef<'_, S>) -> Option<SpanContext>
-where
-    S: for<'a> LookupSpan<'a>,
-{
-    let ext = span.extensions();
-    let cx = ext.get::<Bridged>()?.lock().span_context();
-    cx.is_valid().then_some(cx)
 }
 
 impl<S> Layer<S> for TracingLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    fn on_layer(&mut self, _subscriber: &mut S) {
+        self.instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if !trace_core::is_enabled() {
             return;
         }
-        let Some(span_ref) = ctx.span(id) else {
+        // Under the current parent, the sampler's fixed answer drops this span and all below
+        // it: nothing to start or keep (decided before any field is looked at).
+        if attrs.is_contextual() && trace_core::subtree_dropped_here() {
+            self.left_out(id);
+            return;
+        }
+        self.new_span(attrs, id, &ctx);
+    }
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Found::Shared(shared) = self.find(id, &ctx) else {
+            return; // records nothing
+        };
+        if self.with_ops(id, &ctx, |span| span.is_recording()) != Some(true) {
+            return;
+        }
+        // Collected with no state borrowed: a `Debug` value may itself emit events.
+        let mut fields = RecordFields::default();
+        values.record(&mut fields);
+        {
+            let mut description = shared
+                .description
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let specials = &mut fields.specials;
+            match (&specials.status_code, &specials.status_description) {
+                (None, Some(_)) => *description = specials.status_description.take(),
+                (Some(_), None) => specials.status_description = description.take(),
+                _ => {}
+            }
+        }
+        self.with_ops(id, &ctx, |span| fields.apply(span));
+    }
+
+    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
+        let Some(cx) = self.context_of(follows, &ctx) else {
             return;
         };
+        self.with_ops(id, &ctx, |span| span.link(cx));
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        if !self.events || !trace_core::is_enabled() {
+            return;
+        }
+        if event.is_root() {
+            return; // `parent: None`: no span to record on
+        }
+        if let Some(parent) = event.parent() {
+            if self.with_ops(parent, &ctx, |span| span.is_recording()) == Some(true) {
+                // Collected with no state borrowed: a `Debug` value may emit events.
+                let (name, attributes, error) = self.collect(event);
+                self.with_ops(parent, &ctx, |span| record(span, name, attributes, error));
+            }
+            return;
+        }
+        self.record_event(event, &trace_core::current_span());
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if !trace_core::is_enabled() {
+            return;
+        }
+        // A span left out here: one thread-local access.
+        let key = self.key(id);
+        let done = with_local(|l| {
+            if l.dropped.get() != key {
+                return false;
+            }
+            if let Ok(mut stack) = l.entered.try_borrow_mut() {
+                stack.push(Entered {
+                    key,
+                    token: trace_core::enter_not_sampled(),
+                    held: None,
+                });
+            }
+            true
+        });
+        if done == Some(false) {
+            self.enter(id, &ctx);
+        }
+    }
+
+    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
+        let key = self.key(id);
+        // The innermost enter on this thread (a left-out span's is left at once); an exit
+        // on a thread that did not enter the span has nothing to leave.
+        let shared = with_local(|l| {
+            let mut stack = l.entered.try_borrow_mut().ok()?;
+            let entered = match stack.last() {
+                Some(top) if top.key == key => stack.pop()?,
+                _ => {
+                    let pos = stack.iter().rposition(|e| e.key == key)?;
+                    stack.remove(pos)
+                }
+            };
+            match entered.held {
+                None => {
+                    trace_core::leave_not_sampled(entered.token);
+                    None
+                }
+                Some(shared) => Some((shared, entered.token)),
+            }
+        })
+        .flatten();
+        if let Some((shared, token)) = shared {
+            // Out of the thread's state: the span may end here (when it was closed).
+            shared.span.exit(token);
+        }
+    }
+
+    // No `on_close`: the registry drops a closed span's extensions, which ends the span
+    // (or its last enter does, when it is closed while entered: each enter holds it). A
+    // thread's cached keys need no clearing: a closed span's id comes back with a new
+    // generation, and the cached shared span is a weak handle.
+}
+
+impl TracingLayer {
+    /// Starts the traced span of `tracing` span `id` and keeps it in its extensions.
+    #[inline(never)]
+    fn new_span<S>(&self, attrs: &Attributes<'_>, id: &Id, ctx: &Context<'_, S>)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
         let meta = attrs.metadata();
         let mut builder = trace_core::span(meta.name());
         if meta.fields().field(OTEL_KIND).is_some() {
@@ -200,8 +486,22 @@ where
         } else if let Some(parent) = attrs.parent() {
             // An explicit parent: its context, if it is bridged (a parent the filter
             // rejected leaves the span under the current one).
-            if let Some(cx) = ctx.span(parent).as_ref().and_then(context_of) {
-                builder = builder.parent(cx);
+            match self.find(parent, ctx) {
+                Found::Dropped => {
+                    self.left_out(id);
+                    return;
+                }
+                Found::Shared(shared) => {
+                    let cx = shared.span.span_context();
+                    if cx.is_valid() {
+                        builder = builder.parent(cx);
+                    }
+                }
+                Found::Nothing => {
+                    if let Some(cx) = self.context_of(parent, ctx) {
+                        builder = builder.parent(cx);
+                    }
+                }
             }
         }
         let mut specials = Specials::default();
@@ -214,111 +514,38 @@ where
         if !specials.is_empty() {
             specials.apply(&span);
         }
-        span_ref.extensions_mut().insert(Bridged(Mutex::new(Inner {
-            span,
-            entered: SmallVec::new(),
-            description: None,
-        })));
-    }
-
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else {
+        let Some(span_ref) = ctx.span(id) else {
             return;
         };
-        let ext = span.extensions();
-        let Some(bridged) = ext.get::<Bridged>() else {
-            return;
-        };
-        if !bridged.lock().with_ops(|span| span.is_recording()) {
-            return;
-        }
-        // Collected with the lock released: a `Debug` value may itself emit events.
-        let mut fields = RecordFields::default();
-        values.record(&mut fields);
-        let mut inner = bridged.lock();
-        let specials = &mut fields.specials;
-        match (&specials.status_code, &specials.status_description) {
-            (None, Some(_)) => inner.description = specials.status_description.take(),
-            (Some(_), None) => specials.status_description = inner.description.take(),
-            _ => {}
-        }
-        inner.with_ops(|span| fields.apply(span));
-    }
-
-    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
-        let (Some(span), Some(follows)) = (ctx.span(id), ctx.span(follows)) else {
-            return;
-        };
-        let Some(cx) = context_of(&follows) else {
-            return;
-        };
-        let ext = span.extensions();
-        if let Some(bridged) = ext.get::<Bridged>() {
-            bridged.lock().with_ops(|span| span.link(cx));
-        }
-    }
-
-    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        if !self.events || !trace_core::is_enabled() {
-            return;
-        }
-        if event.is_root() {
-            return; // `parent: None`: no span to record on
-        }
-        if let Some(parent) = event.parent() {
-            let Some(span) = ctx.span(parent) else {
-                return;
-            };
-            let ext = span.extensions();
-            if let Some(bridged) = ext.get::<Bridged>() {
-                if bridged.lock().with_ops(|span| span.is_recording()) {
-                    // Collected with the lock released: a `Debug` value may emit events.
-                    let (name, attributes, error) = self.collect(event);
-                    bridged
-                        .lock()
-                        .with_ops(|span| record(span, name, attributes, error));
+        let shared = Arc::new(Shared {
+            span: SharedSpan::new(span),
+            description: Mutex::new(None),
+        });
+        if self.instance != 0 {
+            let key = self.key(id);
+            let weak = Arc::downgrade(&shared);
+            let old = with_local(|l| {
+                if l.dropped.get() == key {
+                    l.dropped.set(NO_KEY);
                 }
-            }
-            return;
+                l.last
+                    .try_borrow_mut()
+                    .ok()
+                    .map(|mut last| last.replace((key, weak)))
+            });
+            drop(old);
         }
-        self.record_event(event, &trace_core::current_span());
+        span_ref.extensions_mut().insert(Bridged(shared));
     }
 
-    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else {
-            return;
-        };
-        let ext = span.extensions();
-        if let Some(bridged) = ext.get::<Bridged>() {
-            let mut inner = bridged.lock();
-            let token = inner.span.enter_owned();
-            inner.entered.push(token);
+    /// Span `id` is left out: the sampler drops it with everything below it.
+    #[inline]
+    fn left_out(&self, id: &Id) {
+        if self.instance != 0 {
+            let key = self.key(id);
+            with_local(|l| l.dropped.set(key));
         }
     }
-
-    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else {
-            return;
-        };
-        let ext = span.extensions();
-        if let Some(bridged) = ext.get::<Bridged>() {
-            let mut inner = bridged.lock();
-            // The innermost enter on this thread; an exit on a thread that did not enter
-            // the span has nothing to leave.
-            if let Some(pos) = inner
-                .entered
-                .iter()
-                .rposition(EnteredToken::is_on_this_thread)
-            {
-                let token = inner.entered.remove(pos);
-                inner.span.exit_owned(token);
-            }
-        }
-    }
-
-    // No `on_close`: the registry drops a closed span's extensions right after the layers'
-    // `on_close` (on the closing thread), and dropping `Bridged` ends the span. Removing it
-    // here cost a second lookup and a write lock per span (~450 instructions).
 }
 
 impl TracingLayer {

@@ -63,8 +63,10 @@ mod tracer;
 mod context;
 // 6. starting, ending and holding spans; futures
 mod end;
+#[macro_use]
 mod handles;
 mod instrument;
+mod shared;
 mod start;
 // 7. the public builder, what macro expansions call, propagation
 mod builder;
@@ -89,6 +91,9 @@ pub use crate::processor::BatchConfig;
 pub use crate::sampler::{
     AlwaysOff, AlwaysOn, ParentBased, ParentState, RateLimited, Sampler, SamplingDecision,
     TraceIdRatio,
+};
+pub use crate::shared::{
+    enter_not_sampled, leave_not_sampled, subtree_dropped_here, LocalToken, SharedSpan,
 };
 pub use crate::span_context::{SpanContext, TraceFlags, TraceState};
 pub use crate::tracer::{force_flush, Tracer, TracerBuilder, TracerGuard};
