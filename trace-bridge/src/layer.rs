@@ -337,6 +337,14 @@ fn leave(entered: Entered) {
     }
 }
 
+/// What an exit leaves to do once this thread's state is released.
+enum Left {
+    /// Leave a shared span.
+    Shared(Arc<Shared>, LocalToken),
+    /// A left-out root was given ids while entered: keep them.
+    Ids(SpanContext),
+}
+
 impl<S> Layer<S> for TracingLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -431,11 +439,11 @@ where
         }
     }
 
-    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
         let key = self.key(id);
         // The innermost enter on this thread (a left-out span's is left at once); an exit
         // on a thread that did not enter the span has nothing to leave.
-        let shared = with_local(|l| {
+        let left = with_local(|l| {
             let mut stack = l.entered.try_borrow_mut().ok()?;
             let entered = match stack.last() {
                 Some(top) if top.key == key => stack.pop()?,
@@ -445,17 +453,18 @@ where
                 }
             };
             match entered.held {
-                None => {
-                    trace_core::leave_not_sampled(entered.token);
-                    None
-                }
-                Some(shared) => Some((shared, entered.token)),
+                None => trace_core::leave_not_sampled(entered.token).map(Left::Ids),
+                Some(shared) => Some(Left::Shared(shared, entered.token)),
             }
         })
         .flatten();
-        if let Some((shared, token)) = shared {
+        match left {
+            None => {}
             // Out of the thread's state: the span may end here (when it was closed).
-            shared.span.exit(token);
+            Some(Left::Shared(shared, token)) => {
+                shared.span.exit(token);
+            }
+            Some(Left::Ids(cx)) => self.publish(id, &ctx, cx),
         }
     }
 
@@ -536,6 +545,31 @@ impl TracingLayer {
             drop(old);
         }
         span_ref.extensions_mut().insert(Bridged(shared));
+    }
+
+    /// Keeps the ids a left-out root was given (a log line asked for its trace id) where
+    /// every enter finds them: the span becomes shared, recording nothing.
+    #[cold]
+    #[inline(never)]
+    fn publish<S>(&self, id: &Id, ctx: &Context<'_, S>, cx: SpanContext)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let key = self.key(id);
+        with_local(|l| {
+            if l.dropped.get() == key {
+                l.dropped.set(NO_KEY);
+            }
+        });
+        if let Some(span) = ctx.span(id) {
+            let mut ext = span.extensions_mut();
+            if ext.get_mut::<Bridged>().is_none() {
+                ext.insert(Bridged(Arc::new(Shared {
+                    span: SharedSpan::not_recording(cx),
+                    description: Mutex::new(None),
+                })));
+            }
+        }
     }
 
     /// Span `id` is left out: the sampler drops it with everything below it.

@@ -141,6 +141,14 @@ impl SharedSpan {
         }
     }
 
+    /// A span that records nothing, standing for `context` on every thread that enters it.
+    pub fn not_recording(context: SpanContext) -> Self {
+        SharedSpan {
+            record: AtomicPtr::new(ptr::null_mut()),
+            context,
+        }
+    }
+
     /// The span's context (the same on every thread).
     pub fn span_context(&self) -> SpanContext {
         self.context.clone()
@@ -255,15 +263,23 @@ pub fn enter_not_sampled() -> LocalToken {
     })
 }
 
-/// Leaves what [`enter_not_sampled`] entered (`false`: it was not on this thread's stack any
-/// more).
+/// Leaves what [`enter_not_sampled`] entered. When it entered an unsampled root and
+/// something asked for its ids meanwhile (a log line's trace id, a `traceparent`), the
+/// context they were given: a bridge keeps it, so that the span's next enters (here or on
+/// another thread, through [`SharedSpan::not_recording`]) show the same trace.
 #[inline(always)] // as `enter_not_sampled`
 #[allow(clippy::inline_always, clippy::needless_pass_by_value)] // consumed: it is spent
-pub fn leave_not_sampled(entered: LocalToken) -> bool {
-    entered.token == 0 || context::leave_lazy_root(entered.token) || leave_slot(entered.token)
+pub fn leave_not_sampled(entered: LocalToken) -> Option<SpanContext> {
+    if entered.token == 0 || context::leave_lazy_root(entered.token) {
+        return None;
+    }
+    leave_slot(entered.token)
 }
 
 #[inline(never)]
-fn leave_slot(token: u64) -> bool {
-    context::take(token).is_some()
+fn leave_slot(token: u64) -> Option<SpanContext> {
+    match context::take(token)? {
+        Slot::Context(cx) => cx.get()?.span.clone(),
+        _ => None,
+    }
 }
