@@ -143,11 +143,6 @@ struct Entered {
 struct Local {
     /// The shared span last started here (a second handle, which does not keep it).
     last: RefCell<Option<(Key, Weak<Shared>)>>,
-    /// The left-out span last started here: one the sampler drops with everything below
-    /// it ([`trace_core::subtree_dropped_here`]), kept nowhere. Entered, it makes the
-    /// thread's context one whose spans are dropped; entered on another thread, its
-    /// nearest shared ancestor's context stands for it (which decides the same).
-    dropped: Cell<Key>,
     /// Spans entered here, innermost last.
     entered: RefCell<Vec<Entered>>,
 }
@@ -156,8 +151,29 @@ thread_local! {
     static LOCAL: Local = const {
         Local {
             last: RefCell::new(None),
-            dropped: Cell::new(NO_KEY),
             entered: RefCell::new(Vec::new()),
+        }
+    };
+}
+
+/// The left-out spans of this thread (cells only: no destructor, so no registration check
+/// on each access).
+struct Dropped {
+    /// The left-out span last started here: one the sampler drops with everything below
+    /// it ([`trace_core::subtree_dropped_here`]), kept nowhere. Entered, it makes the
+    /// thread's context one whose spans are dropped; entered on another thread, its
+    /// nearest shared ancestor's context stands for it (which decides the same).
+    last: Cell<Key>,
+    /// One enter of a left-out span, beside the stack (the usual span is entered once at
+    /// a time); its other enters go on the stack.
+    entered: Cell<Option<(Key, LocalToken)>>,
+}
+
+thread_local! {
+    static DROPPED: Dropped = const {
+        Dropped {
+            last: Cell::new(NO_KEY),
+            entered: Cell::new(None),
         }
     };
 }
@@ -197,14 +213,12 @@ impl TracingLayer {
     {
         let key = self.key(id);
         if self.instance != 0 {
-            let cached = with_local(|l| {
-                if l.dropped.get() == key {
-                    return Some(Found::Dropped);
-                }
-                match &*l.last.try_borrow().ok()? {
-                    Some((k, weak)) if *k == key => weak.upgrade().map(Found::Shared),
-                    _ => None,
-                }
+            if DROPPED.with(|d| d.last.get()) == key {
+                return Found::Dropped;
+            }
+            let cached = with_local(|l| match &*l.last.try_borrow().ok()? {
+                Some((k, weak)) if *k == key => weak.upgrade().map(Found::Shared),
+                _ => None,
             })
             .flatten();
             if let Some(found) = cached {
@@ -354,16 +368,15 @@ where
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        if !trace_core::is_enabled() {
-            return;
-        }
         // Under the current parent, the sampler's fixed answer drops this span and all below
         // it: nothing to start or keep (decided before any field is looked at).
         if attrs.is_contextual() && trace_core::subtree_dropped_here() {
             self.left_out(id);
             return;
         }
-        self.new_span(attrs, id, &ctx);
+        if trace_core::is_enabled() {
+            self.new_span(attrs, id, &ctx);
+        }
     }
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Found::Shared(shared) = self.find(id, &ctx) else {
@@ -421,43 +434,58 @@ where
         }
         // A span left out here: one thread-local access.
         let key = self.key(id);
-        let done = with_local(|l| {
-            if l.dropped.get() != key {
+        let done = DROPPED.with(|d| {
+            if d.last.get() != key {
                 return false;
             }
-            if let Ok(mut stack) = l.entered.try_borrow_mut() {
-                stack.push(Entered {
-                    key,
-                    token: trace_core::enter_not_sampled(),
-                    held: None,
-                });
+            let token = trace_core::enter_not_sampled();
+            if !token.is_entered() {
+                // Under a parent that is not sampled: its context stays current, and the
+                // exit finds nothing to leave.
+                return true;
+            }
+            match d.entered.take() {
+                None => d.entered.set(Some((key, token))),
+                Some(other) => {
+                    d.entered.set(Some(other));
+                    let entered = Entered {
+                        key,
+                        token,
+                        held: None,
+                    };
+                    let refused = with_local(|l| match l.entered.try_borrow_mut() {
+                        Ok(mut stack) => {
+                            stack.push(entered);
+                            None
+                        }
+                        Err(_) => Some(entered),
+                    });
+                    if let Some(Some(entered)) = refused {
+                        trace_core::leave_not_sampled(entered.token);
+                    }
+                }
             }
             true
         });
-        if done == Some(false) {
+        if !done {
             self.enter(id, &ctx);
         }
     }
 
     fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
         let key = self.key(id);
-        // The innermost enter on this thread (a left-out span's is left at once); an exit
-        // on a thread that did not enter the span has nothing to leave.
-        let left = with_local(|l| {
-            let mut stack = l.entered.try_borrow_mut().ok()?;
-            let entered = match stack.last() {
-                Some(top) if top.key == key => stack.pop()?,
-                _ => {
-                    let pos = stack.iter().rposition(|e| e.key == key)?;
-                    stack.remove(pos)
-                }
-            };
-            match entered.held {
-                None => trace_core::leave_not_sampled(entered.token).map(Left::Ids),
-                Some(shared) => Some(Left::Shared(shared, entered.token)),
+        // A left-out span's enter beside the stack.
+        let beside = DROPPED.with(|d| match d.entered.take() {
+            Some((k, token)) if k == key => Some(token),
+            other => {
+                d.entered.set(other);
+                None
             }
-        })
-        .flatten();
+        });
+        let left = match beside {
+            Some(token) => trace_core::leave_not_sampled(token).map(Left::Ids),
+            None => self.exit_stacked(key),
+        };
         match left {
             None => {}
             // Out of the thread's state: the span may end here (when it was closed).
@@ -533,10 +561,12 @@ impl TracingLayer {
         if self.instance != 0 {
             let key = self.key(id);
             let weak = Arc::downgrade(&shared);
-            let old = with_local(|l| {
-                if l.dropped.get() == key {
-                    l.dropped.set(NO_KEY);
+            DROPPED.with(|d| {
+                if d.last.get() == key {
+                    d.last.set(NO_KEY);
                 }
+            });
+            let old = with_local(|l| {
                 l.last
                     .try_borrow_mut()
                     .ok()
@@ -556,9 +586,9 @@ impl TracingLayer {
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let key = self.key(id);
-        with_local(|l| {
-            if l.dropped.get() == key {
-                l.dropped.set(NO_KEY);
+        DROPPED.with(|d| {
+            if d.last.get() == key {
+                d.last.set(NO_KEY);
             }
         });
         if let Some(span) = ctx.span(id) {
@@ -572,12 +602,34 @@ impl TracingLayer {
         }
     }
 
+    /// Takes the innermost enter of `key` off this thread's stack and leaves it (what is
+    /// left to do outside the thread's state).
+    #[inline(never)]
+    #[allow(clippy::unused_self)] // beside the other per-span steps
+    fn exit_stacked(&self, key: Key) -> Option<Left> {
+        with_local(|l| {
+            let mut stack = l.entered.try_borrow_mut().ok()?;
+            let entered = match stack.last() {
+                Some(top) if top.key == key => stack.pop()?,
+                _ => {
+                    let pos = stack.iter().rposition(|e| e.key == key)?;
+                    stack.remove(pos)
+                }
+            };
+            match entered.held {
+                None => trace_core::leave_not_sampled(entered.token).map(Left::Ids),
+                Some(shared) => Some(Left::Shared(shared, entered.token)),
+            }
+        })
+        .flatten()
+    }
+
     /// Span `id` is left out: the sampler drops it with everything below it.
     #[inline]
     fn left_out(&self, id: &Id) {
         if self.instance != 0 {
             let key = self.key(id);
-            with_local(|l| l.dropped.set(key));
+            DROPPED.with(|d| d.last.set(key));
         }
     }
 }

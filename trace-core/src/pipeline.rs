@@ -31,6 +31,9 @@ pub(crate) struct TracerInner {
     pub(crate) fixed: [Option<SamplingDecision>; 5],
     /// The same, as what an entered span with a literal name does (see `QuickStart`).
     pub(crate) quick: [QuickStart; 5],
+    /// By parent state: a span started under it is dropped by the fixed answer, and so is
+    /// everything below it (see `subtree_dropped_here`).
+    pub(crate) drops_subtree: [bool; 5],
     pub(crate) limits: SpanLimits,
     pub(crate) epoch: Epoch,
     pub(crate) processor: Processor,
@@ -61,10 +64,14 @@ impl TracerInner {
         counters: Arc<Counters>,
     ) -> Self {
         let fixed = ParentState::ALL.map(|state| sampler.fixed_decision(state));
+        let quick = QuickStart::table(fixed);
+        let below = quick[ParentState::LocalNotSampled.index()] == QuickStart::Nothing;
         TracerInner {
             sampler,
             fixed,
-            quick: QuickStart::table(fixed),
+            quick,
+            drops_subtree: quick
+                .map(|q| below && matches!(q, QuickStart::Nothing | QuickStart::LazyRoot)),
             limits,
             epoch,
             processor,

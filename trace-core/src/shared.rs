@@ -15,7 +15,7 @@ use crate::errors::{describe, error_type};
 use crate::handles::Span;
 use crate::model::{Link, Status};
 use crate::pipeline::{self, SpanRecord};
-use crate::sampler::{ParentState, QuickStart};
+use crate::sampler::ParentState;
 use crate::span_context::SpanContext;
 use crate::typed::ValueFor;
 use crate::value::{KeyValue, ToValue};
@@ -24,7 +24,7 @@ use trace_semconv::Key;
 /// `true` when a span started now on this thread under the current parent would record
 /// nothing, and neither would any span under it: the installed sampler's fixed answer
 /// drops the span (a root nobody samples, or a child of a parent that is not sampled) and
-/// every span whose parent is not sampled. One thread-local load and two table loads.
+/// every span whose parent is not sampled. One thread-local load and a table load.
 ///
 /// A bridge can keep such a span on the thread that made it instead of where every thread
 /// can find it: entering the parent's context, or nothing, in its place elsewhere decides
@@ -43,13 +43,7 @@ use trace_semconv::Key;
 /// ```
 #[inline]
 pub fn subtree_dropped_here() -> bool {
-    let Some(tracer) = pipeline::global() else {
-        return false;
-    };
-    matches!(
-        tracer.quick[context::top_state().index()],
-        QuickStart::Nothing | QuickStart::LazyRoot
-    ) && tracer.quick[ParentState::LocalNotSampled.index()] == QuickStart::Nothing
+    pipeline::global().is_some_and(|tracer| tracer.drops_subtree[context::top_state().index()])
 }
 
 /// What [`SharedSpan::enter`] and [`enter_not_sampled`] entered on this thread, to give back
