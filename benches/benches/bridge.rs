@@ -45,6 +45,28 @@ fn noop_layer() -> tracing::Dispatch {
     tracing::Dispatch::new(tracing_subscriber::registry().with(NoopLayer))
 }
 
+/// The least a layer that keeps something per span pays: one word in each span's
+/// extensions (what "as little as the registry allows" is measured against).
+fn word_layer() -> tracing::Dispatch {
+    struct WordLayer;
+    impl<S> tracing_subscriber::Layer<S> for WordLayer
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        fn on_new_span(
+            &self,
+            _: &tracing::span::Attributes<'_>,
+            id: &tracing::span::Id,
+            ctx: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if let Some(span) = ctx.span(id) {
+                span.extensions_mut().insert(black_box(id.into_u64()));
+            }
+        }
+    }
+    tracing::Dispatch::new(tracing_subscriber::registry().with(WordLayer))
+}
+
 fn bridge() -> tracing::Dispatch {
     tracing::Dispatch::new(tracing_subscriber::registry().with(trace_bridge::tracing_layer()))
 }
@@ -83,6 +105,8 @@ struct Case {
     tracer: Option<bool>,
     dispatch: fn() -> Option<tracing::Dispatch>,
     call: fn(u64, &str) -> u64,
+    /// Called inside an entered `tracing` span (the measured span is its child).
+    under_parent: bool,
 }
 
 const CASES: &[Case] = &[
@@ -91,36 +115,63 @@ const CASES: &[Case] = &[
         tracer: None,
         dispatch: || Some(noop_layer()),
         call: tracing_span,
+        under_parent: false,
+    },
+    Case {
+        name: "tracing/word-layer",
+        tracer: None,
+        dispatch: || Some(word_layer()),
+        call: tracing_span,
+        under_parent: false,
     },
     Case {
         name: "tracing/bridge-sampled",
         tracer: Some(true),
         dispatch: || Some(bridge()),
         call: tracing_span,
+        under_parent: false,
     },
     Case {
         name: "tracing/bridge-dropped",
         tracer: Some(false),
         dispatch: || Some(bridge()),
         call: tracing_span,
+        under_parent: false,
+    },
+    Case {
+        name: "tracing/noop-layer-child",
+        tracer: None,
+        dispatch: || Some(noop_layer()),
+        call: tracing_span,
+        under_parent: true,
+    },
+    Case {
+        name: "tracing/bridge-dropped-child",
+        tracer: Some(false),
+        dispatch: || Some(bridge()),
+        call: tracing_span,
+        under_parent: true,
     },
     Case {
         name: "tracing/bridge-no-tracer",
         tracer: None,
         dispatch: || Some(bridge()),
         call: tracing_span,
+        under_parent: false,
     },
     Case {
         name: "traced/without-layer",
         tracer: Some(true),
         dispatch: || None,
         call: traced_span,
+        under_parent: false,
     },
     Case {
         name: "traced/under-layer",
         tracer: Some(true),
         dispatch: || Some(bridge()),
         call: traced_span,
+        under_parent: false,
     },
 ];
 
@@ -128,6 +179,9 @@ const CASES: &[Case] = &[
 fn with_case<R>(case: &Case, f: impl FnOnce() -> R) -> R {
     let guard = case.tracer.map(install);
     let r = match (case.dispatch)() {
+        Some(d) if case.under_parent => tracing::dispatcher::with_default(&d, || {
+            tracing::info_span!("parent").in_scope(f)
+        }),
         Some(d) => tracing::dispatcher::with_default(&d, f),
         None => f(),
     };
