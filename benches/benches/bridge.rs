@@ -179,9 +179,9 @@ const CASES: &[Case] = &[
 fn with_case<R>(case: &Case, f: impl FnOnce() -> R) -> R {
     let guard = case.tracer.map(install);
     let r = match (case.dispatch)() {
-        Some(d) if case.under_parent => tracing::dispatcher::with_default(&d, || {
-            tracing::info_span!("parent").in_scope(f)
-        }),
+        Some(d) if case.under_parent => {
+            tracing::dispatcher::with_default(&d, || tracing::info_span!("parent").in_scope(f))
+        }
         Some(d) => tracing::dispatcher::with_default(&d, f),
         None => f(),
     };

@@ -319,23 +319,27 @@ impl TracingLayer {
             Some(shared) => shared.span.enter(),
             None => trace_core::enter_not_sampled(),
         };
-        let entered = Entered {
+        push(Entered {
             key: self.key(id),
             token,
             held,
-        };
-        let refused = with_local(|l| match l.entered.try_borrow_mut() {
-            Ok(mut stack) => {
-                stack.push(entered);
-                None
-            }
-            Err(_) => Some(entered),
         });
-        if let Some(Some(entered)) = refused {
-            // This thread's stack is busy (a field's `Debug` entering a span): no enter.
-            leave(entered);
-        }
         Some(())
+    }
+}
+
+/// Puts an enter on this thread's stack.
+fn push(entered: Entered) {
+    let refused = with_local(|l| match l.entered.try_borrow_mut() {
+        Ok(mut stack) => {
+            stack.push(entered);
+            None
+        }
+        Err(_) => Some(entered),
+    });
+    if let Some(Some(entered)) = refused {
+        // This thread's stack is busy (a field's `Debug` entering a span): no enter.
+        leave(entered);
     }
 }
 
@@ -448,21 +452,11 @@ where
                 None => d.entered.set(Some((key, token))),
                 Some(other) => {
                     d.entered.set(Some(other));
-                    let entered = Entered {
+                    push(Entered {
                         key,
                         token,
                         held: None,
-                    };
-                    let refused = with_local(|l| match l.entered.try_borrow_mut() {
-                        Ok(mut stack) => {
-                            stack.push(entered);
-                            None
-                        }
-                        Err(_) => Some(entered),
                     });
-                    if let Some(Some(entered)) = refused {
-                        trace_core::leave_not_sampled(entered.token);
-                    }
                 }
             }
             true

@@ -2,30 +2,19 @@
 //! (nothing is started or kept for them), yet a span keeps one trace id across its enters
 //! and threads once something asked for it (a log line's trace id, a `traceparent`).
 
-use std::sync::OnceLock;
+use trace_core::AlwaysOff;
+mod support;
 
-use trace_core::{AlwaysOff, Tracer};
 use trace_exporters::InMemoryExporter;
-use tracing_subscriber::layer::SubscriberExt;
 
 fn exporter() -> &'static InMemoryExporter {
-    static EXPORTER: OnceLock<InMemoryExporter> = OnceLock::new();
-    EXPORTER.get_or_init(|| {
-        let exporter = InMemoryExporter::new();
-        let guard = Tracer::builder()
-            .sampler(AlwaysOff)
-            .simple_exporter(exporter.clone())
-            .install_global();
-        std::mem::forget(guard);
-        exporter
-    })
+    support::exporter_sampled_by(AlwaysOff)
 }
 
 #[test]
 fn a_left_out_span_keeps_the_trace_id_it_was_asked_for() {
     exporter();
-    let dispatch =
-        tracing::Dispatch::new(tracing_subscriber::registry().with(trace_bridge::tracing_layer()));
+    let dispatch = support::dispatch();
     let root = tracing::dispatcher::with_default(&dispatch, || {
         let root = tracing::info_span!("request");
         let first = root.in_scope(trace_core::current_trace_id);
@@ -65,8 +54,7 @@ fn a_left_out_span_keeps_the_trace_id_it_was_asked_for() {
 #[test]
 fn spans_nobody_asks_about_leave_nothing_behind() {
     exporter();
-    let dispatch =
-        tracing::Dispatch::new(tracing_subscriber::registry().with(trace_bridge::tracing_layer()));
+    let dispatch = support::dispatch();
     tracing::dispatcher::with_default(&dispatch, || {
         for i in 0..1000_u64 {
             let span = tracing::info_span!("quiet", i);

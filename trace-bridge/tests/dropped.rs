@@ -3,11 +3,12 @@
 //! `tracing` span is entered; spans dropped with their whole subtree are left out without
 //! losing that.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
-use trace_core::{KeyValue, ParentBased, SamplingDecision, SpanContext, SpanKind, TraceId, Tracer};
+use trace_core::{KeyValue, ParentBased, SamplingDecision, SpanContext, SpanKind, TraceId};
+mod support;
+
 use trace_exporters::InMemoryExporter;
-use tracing_subscriber::layer::SubscriberExt;
 
 /// Drops the roots whose name starts with `drop`, samples the others (asked each time:
 /// no fixed answer for roots).
@@ -35,16 +36,7 @@ impl trace_core::Sampler for DropNamed {
 }
 
 fn exporter() -> &'static InMemoryExporter {
-    static EXPORTER: OnceLock<InMemoryExporter> = OnceLock::new();
-    EXPORTER.get_or_init(|| {
-        let exporter = InMemoryExporter::new();
-        let guard = Tracer::builder()
-            .sampler(ParentBased::new(DropNamed))
-            .simple_exporter(exporter.clone())
-            .install_global();
-        std::mem::forget(guard);
-        exporter
-    })
+    support::exporter_sampled_by(ParentBased::new(DropNamed))
 }
 
 /// What a thread sees inside a span: the current trace id and whether a span started there
@@ -57,8 +49,7 @@ fn look() -> (Option<TraceId>, bool) {
 #[test]
 fn a_dropped_root_is_one_unsampled_trace_on_every_thread() {
     exporter();
-    let dispatch =
-        tracing::Dispatch::new(tracing_subscriber::registry().with(trace_bridge::tracing_layer()));
+    let dispatch = support::dispatch();
     let seen = Mutex::new(Vec::new());
     let (root, child, grandchild) = tracing::dispatcher::with_default(&dispatch, || {
         let root = tracing::info_span!("drop_me");
@@ -104,8 +95,7 @@ fn a_dropped_root_is_one_unsampled_trace_on_every_thread() {
 #[test]
 fn sampled_spans_entered_on_another_thread_are_parents_there() {
     exporter();
-    let dispatch =
-        tracing::Dispatch::new(tracing_subscriber::registry().with(trace_bridge::tracing_layer()));
+    let dispatch = support::dispatch();
     let span = tracing::dispatcher::with_default(&dispatch, || {
         let span = tracing::info_span!("kept_root", n = 1_u64);
         span.in_scope(|| tracing::info!("on the first thread"));
@@ -135,8 +125,7 @@ fn a_sampled_child_of_a_dropped_parent_is_not_a_root() {
     // A `tracing` span with an explicit dropped parent is dropped with it; a traced span
     // under it too.
     exporter();
-    let dispatch =
-        tracing::Dispatch::new(tracing_subscriber::registry().with(trace_bridge::tracing_layer()));
+    let dispatch = support::dispatch();
     tracing::dispatcher::with_default(&dispatch, || {
         let root = tracing::info_span!("drop_parent");
         let left_out = root.in_scope(|| tracing::info_span!("drop_left_out"));

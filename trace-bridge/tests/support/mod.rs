@@ -10,18 +10,31 @@ use trace_core::{SpanData, Tracer};
 use trace_exporters::InMemoryExporter;
 use tracing_subscriber::layer::SubscriberExt;
 
-/// The exporter of the tracer installed (once) for this test binary.
+/// The exporter of the tracer installed (once) for this test binary, with the default
+/// sampler.
 pub(crate) fn exporter() -> &'static InMemoryExporter {
+    exporter_sampled_by(trace_core::ParentBased::new(trace_core::AlwaysOn))
+}
+
+/// The exporter of a tracer with `sampler`, installed (once) for this test binary: the
+/// first call's sampler is the binary's.
+pub(crate) fn exporter_sampled_by(sampler: impl trace_core::Sampler) -> &'static InMemoryExporter {
     static EXPORTER: OnceLock<InMemoryExporter> = OnceLock::new();
     EXPORTER.get_or_init(|| {
         let exporter = InMemoryExporter::new();
         let guard = Tracer::builder()
+            .sampler(sampler)
             .simple_exporter(exporter.clone())
             .install_global();
         // The tracer lives for the whole test binary.
         std::mem::forget(guard);
         exporter
     })
+}
+
+/// A dispatcher with the bridge layer only.
+pub(crate) fn dispatch() -> tracing::Dispatch {
+    tracing::Dispatch::new(subscriber())
 }
 
 /// The one exported span named `name` (fails the test if there are none or several).
