@@ -75,7 +75,8 @@ impl fmt::Display for Protocol {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Compression {
-    /// `Content-Encoding: gzip`.
+    /// gzip at level 1 (fast), once per export: `Content-Encoding: gzip` over HTTP,
+    /// `grpc-encoding: gzip` and a compressed message frame over gRPC.
     Gzip,
 }
 
