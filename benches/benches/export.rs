@@ -9,15 +9,20 @@
 //! - `end_to_end`: spans/s through the whole pipeline (spans created and ended, batched,
 //!   encoded, sent) into minimal receivers on 127.0.0.1, gzip off and on: OTLP/HTTP
 //!   protobuf (a hand-written HTTP/1.1 server) and OTLP/gRPC (a tonic server that takes the
-//!   message as bytes, undecoded, as the HTTP one does), the same spans in one run.
+//!   message as bytes, undecoded, as the HTTP one does), the same spans in one run; and the
+//!   same spans through the OpenTelemetry SDK (`SdkTracerProvider`, its `BatchSpanProcessor`
+//!   with the same queue of 32 768 and batches of 512) and `opentelemetry-otlp`'s tonic
+//!   `SpanExporter` into the same gRPC receiver. Both receivers count the spans that arrive
+//!   (walking the protobuf message), and the `end_to_end` table is spans arrived per second.
 //!
-//! `cargo bench -p benches --bench export` prints criterion's figures and a summary table
-//! (ns per span) for BENCHMARKS.md.
+//! `cargo bench -p benches --bench export` prints criterion's figures and two summary tables
+//! (end to end: spans/s; encoding: ns per span) for BENCHMARKS.md.
 
 use std::borrow::Cow;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -284,8 +289,59 @@ fn encode(c: &mut Criterion) {
 
 // ----------------------------------------------------------------------- end to end
 
+/// Spans that reached a receiver (either one), counted from the messages themselves, so a
+/// pipeline that drops spans is measured by what arrived, not by what was produced.
+static RECEIVED: AtomicU64 = AtomicU64::new(0);
+
+/// The length-delimited fields numbered `number` of one protobuf message, in order; stops at
+/// the first malformed byte (the count is then short, which the table would show).
+fn fields(mut msg: &[u8], number: u64) -> impl Iterator<Item = &[u8]> {
+    fn varint(buf: &mut &[u8]) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&b, rest) = buf.split_first()?;
+            *buf = rest;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    std::iter::from_fn(move || loop {
+        let key = varint(&mut msg)?;
+        let len = match key & 7 {
+            0 => {
+                varint(&mut msg)?;
+                continue;
+            }
+            1 => 8,
+            2 => usize::try_from(varint(&mut msg)?).ok()?,
+            5 => 4,
+            _ => return None,
+        };
+        if len > msg.len() {
+            return None;
+        }
+        let (field, rest) = msg.split_at(len);
+        msg = rest;
+        if key & 7 == 2 && key >> 3 == number {
+            return Some(field);
+        }
+    })
+}
+
+/// Spans in an `ExportTraceServiceRequest`: `resource_spans` (1) -> `scope_spans` (2) ->
+/// `spans` (2).
+fn count_spans(request: &[u8]) -> u64 {
+    fields(request, 1)
+        .flat_map(|resource| fields(resource, 2))
+        .map(|scope| fields(scope, 2).count() as u64)
+        .sum()
+}
+
 /// A minimal OTLP/HTTP receiver: reads each request (gunzipping a gzip body, as the gRPC
-/// receiver must) and answers 200 with an empty body.
+/// receiver must), counts its spans and answers 200 with an empty body.
 fn receiver() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("address");
@@ -331,7 +387,7 @@ fn serve(stream: TcpStream) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        if gzip {
+        let message = if gzip {
             plain.clear();
             if flate2::read::GzDecoder::new(&body[..])
                 .read_to_end(&mut plain)
@@ -339,8 +395,11 @@ fn serve(stream: TcpStream) {
             {
                 return;
             }
-            black_box(&plain);
-        }
+            &plain
+        } else {
+            &body
+        };
+        RECEIVED.fetch_add(count_spans(message), Ordering::Relaxed);
         let reply =
             b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
         if writer.write_all(reply).is_err() {
@@ -391,8 +450,9 @@ impl tonic::codec::Decoder for RawCodec {
     }
 }
 
-/// A minimal OTLP/gRPC receiver: `TraceService/Export` taking the request as bytes and
-/// answering an empty `ExportTraceServiceResponse`, on a one-worker runtime of its own.
+/// A minimal OTLP/gRPC receiver: `TraceService/Export` taking the request as bytes (tonic
+/// gunzips a compressed one), counting its spans and answering an empty
+/// `ExportTraceServiceResponse`, on a one-worker runtime of its own.
 fn grpc_receiver() -> SocketAddr {
     use std::convert::Infallible;
     use std::future::Future;
@@ -408,7 +468,8 @@ fn grpc_receiver() -> SocketAddr {
     impl tonic::server::UnaryService<bytes::Bytes> for Unary {
         type Response = bytes::Bytes;
         type Future = std::future::Ready<Result<tonic::Response<bytes::Bytes>, tonic::Status>>;
-        fn call(&mut self, _: tonic::Request<bytes::Bytes>) -> Self::Future {
+        fn call(&mut self, request: tonic::Request<bytes::Bytes>) -> Self::Future {
+            RECEIVED.fetch_add(count_spans(request.get_ref()), Ordering::Relaxed);
             std::future::ready(Ok(tonic::Response::new(bytes::Bytes::new())))
         }
     }
@@ -449,12 +510,20 @@ fn grpc_receiver() -> SocketAddr {
     addr
 }
 
-/// Spans/s through the pipeline: `n` spans created and ended on this thread, then a flush
-/// that returns once the receiver has answered for all of them.
-fn run_pipeline(n: u64) -> Duration {
-    let start = Instant::now();
+/// The spans every pipeline produces: a server span with two attributes, created and ended
+/// on the calling thread.
+const SPAN_NAME: &str = "GET /api/users/{id}";
+/// Spans per run: under the 16 384 spans one producer thread's ring holds in trace-core
+/// (`RING_CAPACITY_MAX`, whatever `max_queue_size` is), so a run fills neither pipeline's
+/// queue; at 20 000 ours dropped about a tenth of each run. The table counts arrivals anyway.
+const SPANS: u64 = 16_000;
+const QUEUE: usize = 32_768;
+
+/// `n` spans created and ended on this thread, then a flush that returns once the receiver
+/// has answered for all of them.
+fn run_pipeline(n: u64) {
     for i in 0..n {
-        let _span = trace_core::span("GET /api/users/{id}")
+        let _span = trace_core::span(SPAN_NAME)
             .kind(SpanKind::Server)
             .start_with(|a| {
                 a.set("http.request.method", "GET");
@@ -462,13 +531,115 @@ fn run_pipeline(n: u64) -> Duration {
             });
     }
     trace_core::force_flush().expect("the receiver answers");
-    start.elapsed()
+}
+
+/// The same through the OpenTelemetry SDK: the spans are started with their kind and
+/// attributes (as its docs recommend, so a sampler sees them) and ended; `force_flush` makes
+/// the `BatchSpanProcessor` export what is queued and returns when the exporter has.
+fn run_peer_pipeline(
+    provider: &opentelemetry_sdk::trace::SdkTracerProvider,
+    tracer: &opentelemetry_sdk::trace::SdkTracer,
+    n: u64,
+) {
+    use opentelemetry::trace::{Span as _, Tracer as _};
+    for i in 0..n {
+        let mut span = tracer
+            .span_builder(SPAN_NAME)
+            .with_kind(OSpanKind::Server)
+            .with_attributes([
+                OKeyValue::new("http.request.method", "GET"),
+                OKeyValue::new("user.id", i64::try_from(i).unwrap_or(i64::MAX)),
+            ])
+            .start(tracer);
+        span.end();
+    }
+    provider.force_flush().expect("the receiver answers");
+}
+
+/// `opentelemetry-otlp`'s tonic exporter behind the SDK's `BatchSpanProcessor`, set up as the
+/// crate's docs say for a program without `#[tokio::main]`: the exporter and the provider are
+/// built inside `runtime.block_on` (tonic's channel lives on that runtime); the processor
+/// exports from its own thread. The batch settings are set in code (`BatchConfigBuilder`),
+/// which overrides any `OTEL_BSP_*` variable.
+fn peer_provider(
+    runtime: &tokio::runtime::Runtime,
+    endpoint: String,
+    gzip: bool,
+) -> opentelemetry_sdk::trace::SdkTracerProvider {
+    use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
+    use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
+    runtime.block_on(async {
+        let mut builder = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint);
+        if gzip {
+            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+        }
+        let exporter = builder.build().expect("exporter");
+        let processor = BatchSpanProcessor::builder(exporter)
+            .with_batch_config(
+                BatchConfigBuilder::default()
+                    .with_max_queue_size(QUEUE)
+                    .with_max_export_batch_size(BATCH)
+                    .build(),
+            )
+            .build();
+        SdkTracerProvider::builder()
+            .with_span_processor(processor)
+            .with_resource(
+                opentelemetry_sdk::Resource::builder()
+                    .with_service_name(SERVICE)
+                    .build(),
+            )
+            .build()
+    })
+}
+
+/// One `end_to_end` row: the time of every run criterion made (warm-up included) and the
+/// spans produced and arrived in them.
+struct Row {
+    label: &'static str,
+    time: Duration,
+    produced: u64,
+    arrived: u64,
+}
+
+impl Row {
+    fn new(label: &'static str) -> Self {
+        Row {
+            label,
+            time: Duration::ZERO,
+            produced: 0,
+            arrived: 0,
+        }
+    }
+
+    /// Runs `run` (which produces `SPANS` spans and flushes) `iters` times, adding up the
+    /// time and the spans the receivers counted meanwhile.
+    fn measure(&mut self, iters: u64, mut run: impl FnMut()) -> Duration {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            let before = RECEIVED.load(Ordering::Relaxed);
+            let start = Instant::now();
+            run();
+            total += start.elapsed();
+            self.arrived += RECEIVED.load(Ordering::Relaxed) - before;
+            self.produced += SPANS;
+        }
+        self.time += total;
+        total
+    }
+
+    #[allow(clippy::cast_precision_loss)]
+    fn per_second(&self) -> f64 {
+        self.arrived as f64 / self.time.as_secs_f64()
+    }
 }
 
 fn end_to_end(c: &mut Criterion) {
-    const SPANS: u64 = 20_000;
     let addr = receiver();
     let grpc_addr = grpc_receiver();
+    let mut rows = Vec::new();
     let mut g = c.benchmark_group("end_to_end");
     g.throughput(Throughput::Elements(SPANS));
     g.sample_size(10);
@@ -496,15 +667,70 @@ fn end_to_end(c: &mut Criterion) {
         let guard = Tracer::builder()
             .service_name(SERVICE)
             .exporter(exporter)
-            .batch_config(BatchConfig::default().with_max_queue_size(32_768))
+            .batch_config(BatchConfig::default().with_max_queue_size(QUEUE))
             .install_global();
+        let mut row = Row::new(label);
         g.bench_function(label, |b| {
-            b.iter_custom(|iters| (0..iters).map(|_| run_pipeline(SPANS)).sum());
+            b.iter_custom(|iters| row.measure(iters, || run_pipeline(SPANS)));
         });
         guard.shutdown().expect("shutdown");
         assert_eq!(stats.stats().failed_spans, 0, "every export was accepted");
+        rows.push(row);
+    }
+
+    // The peer's tonic channel runs on this runtime (a multi-thread one, as `Runtime::new()`
+    // in opentelemetry-otlp's docs); its exports are driven by the processor's thread.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    for (label, gzip) in [
+        ("opentelemetry-otlp/grpc", false),
+        ("opentelemetry-otlp/grpc+gzip", true),
+    ] {
+        use opentelemetry::trace::TracerProvider as _;
+        let provider = peer_provider(&runtime, format!("http://{grpc_addr}"), gzip);
+        let tracer = provider.tracer("bench");
+        let mut row = Row::new(label);
+        g.bench_function(label, |b| {
+            b.iter_custom(|iters| {
+                row.measure(iters, || run_peer_pipeline(&provider, &tracer, SPANS))
+            });
+        });
+        provider.shutdown().expect("shutdown");
+        rows.push(row);
     }
     g.finish();
+    drop(runtime);
+    print_end_to_end(&rows);
+}
+
+/// The table for BENCHMARKS.md: spans arrived per second over every run criterion made, and
+/// each of ours against the peer's gRPC row with the same compression.
+fn print_end_to_end(rows: &[Row]) {
+    let rows: Vec<&Row> = rows.iter().filter(|r| r.produced > 0).collect();
+    if rows.is_empty() {
+        return;
+    }
+    let peer = |gzip: bool| {
+        rows.iter()
+            .find(|r| {
+                r.label.starts_with("opentelemetry-otlp") && r.label.ends_with("gzip") == gzip
+            })
+            .map(|r| r.per_second())
+    };
+    println!();
+    println!("OTLP end to end, {SPANS} spans per run, spans arrived at the receiver per second");
+    println!("| exporter | spans/s | produced | arrived | / opentelemetry-otlp grpc (same gzip) |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for r in &rows {
+        let ratio = peer(r.label.ends_with("gzip"))
+            .map_or_else(|| "-".to_owned(), |p| format!("{:.2}", r.per_second() / p));
+        println!(
+            "| {} | {:.0} | {} | {} | {ratio} |",
+            r.label,
+            r.per_second(),
+            r.produced,
+            r.arrived
+        );
+    }
 }
 
 // -------------------------------------------------------------------------- summary

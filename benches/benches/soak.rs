@@ -1005,7 +1005,7 @@ struct Args {
 
 fn args() -> Result<Args, String> {
     let mut args = Args {
-        phase_len: Duration::from_secs(60),
+        phase_len: Duration::from_mins(1),
         shutdown_timings: true,
     };
     let mut it = std::env::args().skip(1);

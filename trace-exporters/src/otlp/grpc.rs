@@ -2,6 +2,11 @@
 //! sends the body [`proto::encode_request`](super::proto::encode_request) already wrote, the
 //! retry loop of the OTLP specification's gRPC codes.
 //!
+//! With gzip the body arrives already compressed (by the exporter, at level 1 as over HTTP;
+//! tonic's own gzip is fixed at level 6): tonic frames it as it is, and [`PreCompressed`]
+//! sets the frame's compressed flag and the `grpc-encoding: gzip` header on the way to the
+//! channel. Answers are decoded by tonic, gzipped or not.
+//!
 //! The runtime is a current-thread tokio runtime: it runs only while an export drives it
 //! (`block_on` on the calling thread, the batch worker's), so it costs no thread and cannot
 //! deadlock with an application's runtime. Called from inside a tokio runtime (a simple
@@ -9,17 +14,19 @@
 //! `block_on` must not nest.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::{Buf as _, BufMut as _, Bytes};
+use bytes::{Buf as _, BufMut as _, Bytes, BytesMut};
 use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
+use tower_service::Service;
 use trace_core::ExportError;
+use ureq::http::{HeaderValue, Request as HttpRequest};
 
 use super::proto::{self, PartialSuccess};
 use super::retry::{Jitter, RetryConfig};
@@ -317,12 +324,14 @@ async fn attempt(
     shutdown: &ShutdownSignal,
 ) -> Result<Bytes, Status> {
     let call = async {
-        let mut grpc = tonic::client::Grpc::new(config.channel.clone())
-            .max_decoding_message_size(MAX_RESPONSE);
-        if config.compression == Some(Compression::Gzip) {
-            grpc = grpc
-                .send_compressed(CompressionEncoding::Gzip)
-                .accept_compressed(CompressionEncoding::Gzip);
+        let gzip = config.compression == Some(Compression::Gzip);
+        let channel = PreCompressed {
+            channel: config.channel.clone(),
+            gzip,
+        };
+        let mut grpc = tonic::client::Grpc::new(channel).max_decoding_message_size(MAX_RESPONSE);
+        if gzip {
+            grpc = grpc.accept_compressed(CompressionEncoding::Gzip);
         }
         grpc.ready().await.map_err(|e| {
             let mut status = Status::unavailable(format!("the channel is not ready: {e}"));
@@ -502,6 +511,82 @@ pub(crate) fn code_name(code: Code) -> &'static str {
         Code::Unavailable => "UNAVAILABLE",
         Code::DataLoss => "DATA_LOSS",
         Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+/// The channel, marking a request whose message the exporter gzipped: tonic frames the
+/// message it is given as uncompressed, so this sets the frame's compressed flag and the
+/// `grpc-encoding` header tonic would have set had it compressed the message itself.
+#[derive(Clone, Debug)]
+struct PreCompressed {
+    channel: Channel,
+    gzip: bool,
+}
+
+impl Service<HttpRequest<tonic::body::Body>> for PreCompressed {
+    type Response = <Channel as Service<HttpRequest<tonic::body::Body>>>::Response;
+    type Error = <Channel as Service<HttpRequest<tonic::body::Body>>>::Error;
+    type Future = <Channel as Service<HttpRequest<tonic::body::Body>>>::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Service::<HttpRequest<tonic::body::Body>>::poll_ready(&mut self.channel, cx)
+    }
+
+    fn call(&mut self, mut request: HttpRequest<tonic::body::Body>) -> Self::Future {
+        if self.gzip {
+            request
+                .headers_mut()
+                .insert("grpc-encoding", HeaderValue::from_static("gzip"));
+            request = request.map(|body| {
+                tonic::body::Body::new(FlagCompressed {
+                    body,
+                    flagged: false,
+                })
+            });
+        }
+        self.channel.call(request)
+    }
+}
+
+/// A request body of one gRPC message whose first byte, the compressed flag of the message's
+/// 5-byte prefix, is set to 1. tonic writes the prefix and the start of the message in one
+/// data frame, so the flag is the first byte of the first non-empty frame.
+struct FlagCompressed {
+    body: tonic::body::Body,
+    flagged: bool,
+}
+
+impl http_body::Body for FlagCompressed {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Status>>> {
+        let this = &mut *self;
+        let frame = match Pin::new(&mut this.body).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) if !this.flagged => frame,
+            other => return other,
+        };
+        Poll::Ready(Some(Ok(match frame.into_data() {
+            Ok(data) if !data.is_empty() => {
+                this.flagged = true;
+                let mut flagged = BytesMut::from(&data[..]);
+                flagged[0] = 1;
+                http_body::Frame::data(flagged.freeze())
+            }
+            Ok(data) => http_body::Frame::data(data),
+            Err(frame) => frame,
+        })))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 

@@ -75,7 +75,8 @@ impl fmt::Display for Protocol {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Compression {
-    /// `Content-Encoding: gzip`.
+    /// gzip at level 1 (fast), once per export: `Content-Encoding: gzip` over HTTP,
+    /// `grpc-encoding: gzip` and a compressed message frame over gRPC.
     Gzip,
 }
 
@@ -491,13 +492,24 @@ impl OtlpExporter {
         let buffers = &mut *guard;
         buffers.encoded.clear();
         self.encode_into(batch, &mut buffers.encoded);
+        if self.compression() == Some(Compression::Gzip) {
+            if let Err(e) = Self::gzip(buffers) {
+                Self::count(&self.counters.failed_spans, batch.len());
+                return Err(ExportError::new(format!("gzip compression failed: {e}")));
+            }
+        }
+        let body: &[u8] = match self.compression() {
+            None => &buffers.encoded,
+            Some(Compression::Gzip) => &buffers.compressed,
+        };
         #[allow(clippy::infallible_destructuring_match)] // one arm without the `grpc` feature
         let config = match &self.config {
             Transport::Http(config) => config,
             #[cfg(feature = "grpc")]
             Transport::Grpc(config) => {
-                // tonic frames (and compresses) the message itself.
-                let body = bytes::Bytes::copy_from_slice(&buffers.encoded);
+                // tonic frames the message (gzipped here, at the same level as over HTTP,
+                // since tonic's own gzip is fixed at level 6) and sends it.
+                let body = bytes::Bytes::copy_from_slice(body);
                 Self::trim(buffers);
                 drop(guard);
                 let outcome =
@@ -505,29 +517,32 @@ impl OtlpExporter {
                 return self.count_outcome(batch, outcome);
             }
         };
-        let body: &[u8] = match config.compression {
-            None => &buffers.encoded,
-            Some(Compression::Gzip) => {
-                buffers.compressed.clear();
-                let mut gz = flate2::write::GzEncoder::new(
-                    std::mem::take(&mut buffers.compressed),
-                    flate2::Compression::fast(),
-                );
-                let written = gz.write_all(&buffers.encoded).and_then(|()| gz.finish());
-                match written {
-                    Ok(vec) => buffers.compressed = vec,
-                    Err(e) => {
-                        Self::count(&self.counters.failed_spans, batch.len());
-                        return Err(ExportError::new(format!("gzip compression failed: {e}")));
-                    }
-                }
-                &buffers.compressed
-            }
-        };
         let outcome = http::send(config, body, &self.shutdown, &self.counters.retries, until);
         Self::trim(buffers);
         drop(guard);
         self.count_outcome(batch, outcome)
+    }
+
+    /// The transport's compression setting.
+    fn compression(&self) -> Option<Compression> {
+        match &self.config {
+            Transport::Http(config) => config.compression,
+            #[cfg(feature = "grpc")]
+            Transport::Grpc(config) => config.compression,
+        }
+    }
+
+    /// Gzips `buffers.encoded` into `buffers.compressed` at level 1 (`Compression::fast`):
+    /// a batch is compressed once per export, whatever the transport, and a retry resends it.
+    fn gzip(buffers: &mut Buffers) -> std::io::Result<()> {
+        buffers.compressed.clear();
+        let mut gz = flate2::write::GzEncoder::new(
+            std::mem::take(&mut buffers.compressed),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(&buffers.encoded)?;
+        buffers.compressed = gz.finish()?;
+        Ok(())
     }
 
     /// Does not keep a buffer of an unusually large batch forever.
