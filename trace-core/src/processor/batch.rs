@@ -55,7 +55,9 @@ pub struct BatchConfig {
     /// threads give theirs back. Beside the queue, the worker holds the batch it is
     /// exporting (`max_export_batch_size`). Each producing thread's ring reserves address
     /// space for `min(max_queue_size, 16384)` spans (about 370 bytes each, 740 KiB at the
-    /// default) when it ends its first span, resident only as far as the thread used it.
+    /// default) when it ends its first span, resident only as far as the thread used it: one
+    /// thread alone queues at most 16,384 spans, whatever the bound (a burst longer than
+    /// that, faster than the exporter, drops and counts the rest).
     pub max_queue_size: usize,
     /// Spans per export call (default 512; at most `max_queue_size`).
     pub max_export_batch_size: usize,
