@@ -11,7 +11,7 @@
 use std::hint::black_box;
 
 use criterion::Criterion;
-use trace_core::{AlwaysOff, AlwaysOn, ParentBased, Tracer, TracerGuard};
+use trace_core::{AlwaysOff, AlwaysOn, ParentBased, TraceIdRatio, Tracer, TracerGuard};
 use trace_exporters::NoopExporter;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -30,13 +30,28 @@ fn traced_span(x: u64, s: &str) -> u64 {
     black_box(x).wrapping_add(s.len() as u64)
 }
 
-fn install(sampled: bool) -> TracerGuard {
-    let b = Tracer::builder().exporter(NoopExporter);
-    if sampled {
-        b.sampler(ParentBased::new(AlwaysOn)).install_global()
-    } else {
-        b.sampler(AlwaysOff).install_global()
-    }
+/// A tracer sampling everything.
+fn sampled() -> TracerGuard {
+    Tracer::builder()
+        .exporter(NoopExporter)
+        .sampler(ParentBased::new(AlwaysOn))
+        .install_global()
+}
+
+/// A tracer sampling nothing (the sampler's fixed answer).
+fn dropped() -> TracerGuard {
+    Tracer::builder()
+        .exporter(NoopExporter)
+        .sampler(AlwaysOff)
+        .install_global()
+}
+
+/// A tracer sampling one trace in a billion: roots are asked each time (no fixed answer).
+fn ratio() -> TracerGuard {
+    Tracer::builder()
+        .exporter(NoopExporter)
+        .sampler(ParentBased::new(TraceIdRatio::new(1e-9)))
+        .install_global()
 }
 
 fn noop_layer() -> tracing::Dispatch {
@@ -102,7 +117,7 @@ fn tracing_opentelemetry() -> (
 /// One case: what is installed around the calls, and the call.
 struct Case {
     name: &'static str,
-    tracer: Option<bool>,
+    tracer: Option<fn() -> TracerGuard>,
     dispatch: fn() -> Option<tracing::Dispatch>,
     call: fn(u64, &str) -> u64,
     /// Called inside an entered `tracing` span (the measured span is its child).
@@ -126,17 +141,31 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "tracing/bridge-sampled",
-        tracer: Some(true),
+        tracer: Some(sampled),
         dispatch: || Some(bridge()),
         call: tracing_span,
         under_parent: false,
     },
     Case {
         name: "tracing/bridge-dropped",
-        tracer: Some(false),
+        tracer: Some(dropped),
         dispatch: || Some(bridge()),
         call: tracing_span,
         under_parent: false,
+    },
+    Case {
+        name: "tracing/bridge-dropped-by-ratio",
+        tracer: Some(ratio),
+        dispatch: || Some(bridge()),
+        call: tracing_span,
+        under_parent: false,
+    },
+    Case {
+        name: "tracing/bridge-dropped-by-ratio-child",
+        tracer: Some(ratio),
+        dispatch: || Some(bridge()),
+        call: tracing_span,
+        under_parent: true,
     },
     Case {
         name: "tracing/noop-layer-child",
@@ -147,7 +176,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "tracing/bridge-dropped-child",
-        tracer: Some(false),
+        tracer: Some(dropped),
         dispatch: || Some(bridge()),
         call: tracing_span,
         under_parent: true,
@@ -161,14 +190,14 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "traced/without-layer",
-        tracer: Some(true),
+        tracer: Some(sampled),
         dispatch: || None,
         call: traced_span,
         under_parent: false,
     },
     Case {
         name: "traced/under-layer",
-        tracer: Some(true),
+        tracer: Some(sampled),
         dispatch: || Some(bridge()),
         call: traced_span,
         under_parent: false,
@@ -177,7 +206,7 @@ const CASES: &[Case] = &[
 
 /// Runs `f` with `case`'s tracer and subscriber installed.
 fn with_case<R>(case: &Case, f: impl FnOnce() -> R) -> R {
-    let guard = case.tracer.map(install);
+    let guard = case.tracer.map(|install| install());
     let r = match (case.dispatch)() {
         Some(d) if case.under_parent => {
             tracing::dispatcher::with_default(&d, || tracing::info_span!("parent").in_scope(f))
