@@ -1,13 +1,18 @@
 //! The span store: `SQLite` (the bundled library), in a file that survives a restart or in
 //! memory, bounded by a number of spans (the oldest traces go first).
 //!
-//! Tables: `spans` (one row per span: its ids, name, the `key=value` text the attribute filter
-//! searches, and the span's JSON document as the API returns it), `traces` (one summary row per
-//! trace, kept up to date as spans arrive, whatever their order) and `trace_services` (which
-//! services a trace crossed). Indexes serve the list (newest first), the service and span-name
-//! filters, and a trace's spans.
+//! Tables: `spans` (one row per trace and resource per write, not per span: the spans' ids,
+//! their JSON documents one per line as the API returns them, and the `key=value` text the
+//! attribute filter searches), `traces` (one summary row per trace, kept up to date as spans
+//! arrive, whatever their order), `trace_services` and `trace_names` (which services a trace
+//! crossed and which span names it holds, each indexed both ways) and `resources` (each
+//! resource's document, once). Indexes serve the list (newest first), the service and
+//! span-name filters, and a trace's spans; a row per trace rather than per span keeps the
+//! index entries written per span well under one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,11 +20,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rusqlite::{params, Connection};
 use serde_json::Value as Json;
 
-use crate::otlp::attribute_text;
-use crate::span::{hex, Resource, Span};
+use crate::span::{hex, write_filter_text, Resource, Span};
 
 /// The layout of the tables; a file made with another layout is refused.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS traces (
@@ -40,21 +44,25 @@ CREATE TABLE IF NOT EXISTS trace_services (
     PRIMARY KEY (trace_id, service)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS trace_services_by_service ON trace_services (service, trace_id);
+CREATE TABLE IF NOT EXISTS trace_names (
+    trace_id BLOB NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (trace_id, name)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS trace_names_by_name ON trace_names (name, trace_id);
 CREATE TABLE IF NOT EXISTS spans (
     trace_id BLOB NOT NULL,
-    span_id BLOB NOT NULL,
-    name TEXT NOT NULL,
+    span_ids BLOB NOT NULL,
     attrs TEXT NOT NULL,
     has_links INTEGER NOT NULL,
     resource INTEGER NOT NULL,
-    doc TEXT NOT NULL
+    docs TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);
 CREATE TABLE IF NOT EXISTS resources (
     key INTEGER PRIMARY KEY,
     doc TEXT NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS spans_by_id ON spans (trace_id, span_id);
-CREATE INDEX IF NOT EXISTS spans_by_name ON spans (name, trace_id);
 ";
 
 /// The most traces one list query returns.
@@ -78,51 +86,132 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// A span ready to be written: its JSON document made outside the store's lock.
+/// Spans ready to be written, grouped by trace and resource, their JSON documents and filter
+/// text made outside the store's lock.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    chunks: Vec<Chunk>,
+}
+
+/// The spans of one trace and one resource in a batch: one row of `spans`.
 #[derive(Debug)]
-pub(crate) struct Row {
+struct Chunk {
     trace_id: [u8; 16],
-    span_id: [u8; 8],
+    resource: Arc<Resource>,
+    spans: Vec<SpanMeta>,
+    /// The distinct span names, which `SpanMeta::name` indexes.
+    names: Vec<String>,
+    /// Each span's id, 8 bytes apiece, in order.
+    ids: Vec<u8>,
+    /// Each span's document followed by a newline.
+    docs: Vec<u8>,
+    /// `"\n"`, then `key=value\n` per plain attribute of each span.
+    attrs: String,
+}
+
+/// What the summaries need of a span, and where its text ends in its chunk.
+#[derive(Debug)]
+struct SpanMeta {
+    name: usize,
     is_root: bool,
-    name: String,
-    service: String,
     start: i64,
     end: i64,
     error: bool,
-    attrs: String,
     has_links: bool,
-    resource: Arc<Resource>,
-    doc: String,
+    doc_end: usize,
+    attrs_end: usize,
 }
 
-impl Row {
-    pub(crate) fn new(span: &Span) -> Self {
-        // Attribute text: "\nkey=value\n" per attribute, so a filter matches whole entries.
-        let mut attrs = String::from("\n");
+impl Batch {
+    pub(crate) fn new(spans: &[Span]) -> Self {
+        let mut batch = Self::default();
+        batch.extend(spans);
+        batch
+    }
+
+    pub(crate) fn extend(&mut self, spans: &[Span]) {
+        let mut index: HashMap<([u8; 16], i64), usize> = HashMap::new();
+        for span in spans {
+            let i = *index
+                .entry((span.trace_id, span.resource.key))
+                .or_insert_with(|| {
+                    self.chunks.push(Chunk {
+                        trace_id: span.trace_id,
+                        resource: Arc::clone(&span.resource),
+                        spans: Vec::new(),
+                        names: Vec::new(),
+                        ids: Vec::new(),
+                        docs: Vec::new(),
+                        attrs: String::from("\n"),
+                    });
+                    self.chunks.len() - 1
+                });
+            self.chunks[i].push(span);
+        }
+    }
+
+    /// How many spans the batch holds.
+    pub(crate) fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.spans.len()).sum()
+    }
+}
+
+impl Chunk {
+    fn push(&mut self, span: &Span) {
+        let name = match self.names.iter().position(|n| *n == span.name) {
+            Some(i) => i,
+            None => {
+                self.names.push(span.name.clone());
+                self.names.len() - 1
+            }
+        };
+        self.ids.extend_from_slice(&span.span_id);
+        span.write_json(&mut self.docs);
+        self.docs.push(b'\n');
         for a in &span.attributes {
-            if let Some(text) = attribute_text(a) {
-                attrs.push_str(&text.replace('\n', " "));
-                attrs.push('\n');
+            if write_filter_text(&mut self.attrs, a) {
+                self.attrs.push('\n');
             }
         }
-        Self {
-            trace_id: span.trace_id,
-            span_id: span.span_id,
+        self.spans.push(SpanMeta {
+            name,
             is_root: span.parent_span_id.is_none(),
-            name: span.name.clone(),
-            service: span.service().to_owned(),
             start: clamp(span.start_unix_nano),
             end: clamp(span.end_unix_nano.max(span.start_unix_nano)),
             error: span.is_error(),
-            attrs,
             has_links: !span.links.is_empty(),
-            resource: Arc::clone(&span.resource),
-            doc: {
-                let mut doc = Vec::with_capacity(512);
-                span.write_json(&mut doc);
-                String::from_utf8(doc).unwrap_or_default()
-            },
+            doc_end: self.docs.len(),
+            attrs_end: self.attrs.len(),
+        });
+    }
+
+    fn span_id(&self, i: usize) -> [u8; 8] {
+        let mut id = [0; 8];
+        id.copy_from_slice(&self.ids[i * 8..i * 8 + 8]);
+        id
+    }
+
+    /// The row's ids, documents and attribute text, with only the spans `keep` says.
+    fn kept(&self, keep: &[bool]) -> (Cow<'_, [u8]>, Cow<'_, [u8]>, Cow<'_, str>) {
+        if keep.iter().all(|k| *k) {
+            return (
+                Cow::Borrowed(&self.ids),
+                Cow::Borrowed(&self.docs),
+                Cow::Borrowed(&self.attrs),
+            );
         }
+        let (mut ids, mut docs, mut attrs) = (Vec::new(), Vec::new(), String::from("\n"));
+        let (mut doc_start, mut attrs_start) = (0, 1);
+        for (i, (span, keep)) in self.spans.iter().zip(keep).enumerate() {
+            if *keep {
+                ids.extend_from_slice(&self.ids[i * 8..i * 8 + 8]);
+                docs.extend_from_slice(&self.docs[doc_start..span.doc_end]);
+                attrs.push_str(&self.attrs[attrs_start..span.attrs_end]);
+            }
+            doc_start = span.doc_end;
+            attrs_start = span.attrs_end;
+        }
+        (Cow::Owned(ids), Cow::Owned(docs), Cow::Owned(attrs))
     }
 }
 
@@ -209,6 +298,7 @@ struct Fold<'a> {
     root: Option<(&'a str, i64)>,
     first: (&'a str, i64),
     services: BTreeSet<&'a str>,
+    names: BTreeSet<&'a str>,
 }
 
 impl Store {
@@ -281,58 +371,96 @@ impl Store {
             .total_spans
     }
 
-    /// Writes `rows` in one transaction, then evicts the oldest traces beyond the bound.
-    pub(crate) fn insert(&self, rows: &[Row]) -> Result<Inserted, StoreError> {
+    /// Writes `batch` in one transaction (a span already stored, sent again by a retry, is
+    /// not written twice), then evicts the oldest traces beyond the bound.
+    pub(crate) fn insert(&self, batch: &Batch) -> Result<Inserted, StoreError> {
         let max = self.max_spans;
         self.with(|inner| {
             let tx = inner.conn.transaction()?;
             let mut folds: HashMap<[u8; 16], Fold<'_>> = HashMap::new();
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO spans (trace_id, span_id, name, attrs, has_links,
-                         resource, doc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO spans (trace_id, span_ids, attrs, has_links, resource, docs)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?;
                 let mut resource = tx
                     .prepare_cached("INSERT OR IGNORE INTO resources (key, doc) VALUES (?1, ?2)")?;
+                let mut exists = tx.prepare_cached("SELECT 1 FROM traces WHERE trace_id = ?1")?;
+                let mut stored_ids =
+                    tx.prepare_cached("SELECT span_ids FROM spans WHERE trace_id = ?1")?;
+                // The span ids of each trace this write touches: the stored ones, then the new.
+                let mut seen: HashMap<[u8; 16], HashSet<[u8; 8]>> = HashMap::new();
                 let mut last_resource = None;
-                for row in rows {
-                    if last_resource != Some(row.resource.key) {
-                        resource.execute(params![row.resource.key, row.resource.json])?;
-                        last_resource = Some(row.resource.key);
-                    }
-                    let written = insert.execute(params![
-                        &row.trace_id[..],
-                        &row.span_id[..],
-                        row.name,
-                        row.attrs,
-                        row.has_links,
-                        row.resource.key,
-                        row.doc
-                    ])?;
-                    if written == 0 {
+                for chunk in &batch.chunks {
+                    let ids = match seen.entry(chunk.trace_id) {
+                        Entry::Occupied(e) => e.into_mut(),
+                        Entry::Vacant(e) => {
+                            let mut ids = HashSet::with_capacity(chunk.spans.len());
+                            if exists.exists([&chunk.trace_id[..]])? {
+                                let mut rows = stored_ids.query([&chunk.trace_id[..]])?;
+                                while let Some(row) = rows.next()? {
+                                    let blob = row.get_ref(0)?.as_blob()?;
+                                    ids.extend(blob.chunks_exact(8).map(|id| {
+                                        let mut out = [0; 8];
+                                        out.copy_from_slice(id);
+                                        out
+                                    }));
+                                }
+                            }
+                            e.insert(ids)
+                        }
+                    };
+                    let keep: Vec<bool> = (0..chunk.spans.len())
+                        .map(|i| ids.insert(chunk.span_id(i)))
+                        .collect();
+                    if !keep.contains(&true) {
                         continue;
                     }
-                    let fold = folds.entry(row.trace_id).or_insert_with(|| Fold {
-                        start: row.start,
-                        end: row.end,
-                        count: 0,
-                        error: false,
-                        root: None,
-                        first: (&row.name, row.start),
-                        services: BTreeSet::new(),
-                    });
-                    fold.start = fold.start.min(row.start);
-                    fold.end = fold.end.max(row.end);
-                    fold.count += 1;
-                    fold.error |= row.error;
-                    if row.is_root && fold.root.is_none_or(|(_, s)| row.start < s) {
-                        fold.root = Some((&row.name, row.start));
+                    if last_resource != Some(chunk.resource.key) {
+                        resource.execute(params![chunk.resource.key, chunk.resource.json])?;
+                        last_resource = Some(chunk.resource.key);
                     }
-                    if row.start < fold.first.1 {
-                        fold.first = (&row.name, row.start);
+                    let (span_ids, docs, attrs) = chunk.kept(&keep);
+                    let has_links = chunk
+                        .spans
+                        .iter()
+                        .zip(&keep)
+                        .any(|(s, k)| *k && s.has_links);
+                    insert.execute(params![
+                        &chunk.trace_id[..],
+                        &span_ids[..],
+                        &attrs[..],
+                        has_links,
+                        chunk.resource.key,
+                        std::str::from_utf8(&docs).unwrap_or_default()
+                    ])?;
+                    for (span, _) in chunk.spans.iter().zip(&keep).filter(|(_, k)| **k) {
+                        let name = chunk.names[span.name].as_str();
+                        let fold = folds.entry(chunk.trace_id).or_insert_with(|| Fold {
+                            start: span.start,
+                            end: span.end,
+                            count: 0,
+                            error: false,
+                            root: None,
+                            first: (name, span.start),
+                            services: BTreeSet::new(),
+                            names: BTreeSet::new(),
+                        });
+                        fold.start = fold.start.min(span.start);
+                        fold.end = fold.end.max(span.end);
+                        fold.count += 1;
+                        fold.error |= span.error;
+                        if span.is_root && fold.root.is_none_or(|(_, s)| span.start < s) {
+                            fold.root = Some((name, span.start));
+                        }
+                        if span.start < fold.first.1 {
+                            fold.first = (name, span.start);
+                        }
+                        fold.names.insert(name);
                     }
-                    fold.services.insert(&row.service);
+                    if let Some(fold) = folds.get_mut(&chunk.trace_id) {
+                        fold.services.insert(&chunk.resource.service);
+                    }
                 }
             }
             let new_spans = write_summaries(&tx, &folds)?;
@@ -371,7 +499,7 @@ impl Store {
         if let Some(n) = &query.name {
             arg(
                 &mut sql,
-                " AND trace_id IN (SELECT trace_id FROM spans WHERE name = ?)",
+                " AND trace_id IN (SELECT trace_id FROM trace_names WHERE name = ?)",
                 n.clone().into(),
             );
         }
@@ -438,7 +566,7 @@ impl Store {
     pub(crate) fn trace(&self, trace_id: [u8; 16]) -> Result<Option<String>, StoreError> {
         self.with(|inner| {
             let mut stmt = inner.conn.prepare_cached(
-                "SELECT s.doc, s.has_links, r.doc FROM spans s
+                "SELECT s.docs, s.has_links, r.doc FROM spans s
                  LEFT JOIN resources r ON r.key = s.resource
                  WHERE s.trace_id = ?1 ORDER BY s.rowid",
             )?;
@@ -454,33 +582,36 @@ impl Store {
             })?;
             let mut out = String::from("[");
             for row in rows {
-                let (mut doc, has_links, resource) = row?;
-                if has_links {
-                    let mut span: Json = serde_json::from_str(&doc).unwrap_or(Json::Null);
-                    if let Some(Json::Array(links)) = span.get_mut("links") {
-                        for link in links {
-                            let stored = link
-                                .get("trace_id")
-                                .and_then(Json::as_str)
-                                .and_then(crate::span::parse_hex::<16>)
-                                .map(|id| exists.exists([&id[..]]))
-                                .transpose()?
-                                .unwrap_or(false);
-                            link["stored"] = stored.into();
+                let (docs, has_links, resource) = row?;
+                for doc in docs.lines() {
+                    let mut doc = Cow::Borrowed(doc);
+                    if has_links && doc.contains("\"links\":[{") {
+                        let mut span: Json = serde_json::from_str(&doc).unwrap_or(Json::Null);
+                        if let Some(Json::Array(links)) = span.get_mut("links") {
+                            for link in links {
+                                let stored = link
+                                    .get("trace_id")
+                                    .and_then(Json::as_str)
+                                    .and_then(crate::span::parse_hex::<16>)
+                                    .map(|id| exists.exists([&id[..]]))
+                                    .transpose()?
+                                    .unwrap_or(false);
+                                link["stored"] = stored.into();
+                            }
                         }
+                        doc = Cow::Owned(span.to_string());
                     }
-                    doc = span.to_string();
+                    if out.len() > 1 {
+                        out.push(',');
+                    }
+                    // The document is an object: put the resource in as its first member.
+                    out.push_str("{\"resource\":");
+                    out.push_str(resource.as_deref().unwrap_or("{\"attributes\":[]}"));
+                    if doc.len() > 2 {
+                        out.push(',');
+                    }
+                    out.push_str(doc.get(1..).unwrap_or("}"));
                 }
-                if out.len() > 1 {
-                    out.push(',');
-                }
-                // The document is an object: put the resource in as its first member.
-                out.push_str("{\"resource\":");
-                out.push_str(resource.as_deref().unwrap_or("{\"attributes\":[]}"));
-                if doc.len() > 2 {
-                    out.push(',');
-                }
-                out.push_str(doc.get(1..).unwrap_or("}"));
             }
             out.push(']');
             Ok((out.len() > 2).then_some(out))
@@ -503,7 +634,7 @@ impl Store {
         self.with(|inner| {
             let mut stmt = inner
                 .conn
-                .prepare_cached("SELECT DISTINCT name FROM spans ORDER BY name LIMIT 500")?;
+                .prepare_cached("SELECT DISTINCT name FROM trace_names ORDER BY name LIMIT 500")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect()
         })
@@ -548,6 +679,8 @@ fn write_summaries(
     let mut service = tx.prepare_cached(
         "INSERT OR IGNORE INTO trace_services (trace_id, service) VALUES (?1, ?2)",
     )?;
+    let mut name =
+        tx.prepare_cached("INSERT OR IGNORE INTO trace_names (trace_id, name) VALUES (?1, ?2)")?;
     for (trace_id, f) in folds {
         upsert.execute(params![
             &trace_id[..],
@@ -562,6 +695,9 @@ fn write_summaries(
         ])?;
         for s in &f.services {
             service.execute(params![&trace_id[..], s])?;
+        }
+        for n in &f.names {
+            name.execute(params![&trace_id[..], n])?;
         }
         new_spans += u64::try_from(f.count).unwrap_or(0);
     }
@@ -588,6 +724,8 @@ fn evict(
             tx.prepare_cached("DELETE FROM spans WHERE trace_id = ?1")?
                 .execute([&id])?;
             tx.prepare_cached("DELETE FROM trace_services WHERE trace_id = ?1")?
+                .execute([&id])?;
+            tx.prepare_cached("DELETE FROM trace_names WHERE trace_id = ?1")?
                 .execute([&id])?;
             tx.prepare_cached("DELETE FROM traces WHERE trace_id = ?1")?
                 .execute([&id])?;

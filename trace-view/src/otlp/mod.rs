@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use prost::Message as _;
 
-use crate::span::{self, AnyValue, Attribute, Event, Link, Resource, Scope, Span, StatusCode};
+use crate::span::{AnyValue, Attribute, Event, Link, Resource, Scope, Span, StatusCode};
 
 /// The two OTLP/HTTP encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,8 +219,3 @@ pub(crate) fn status_body(format: Format, code: i32, message: &str) -> Vec<u8> {
 
 /// The status code of `google.rpc.Code.INVALID_ARGUMENT`.
 pub(crate) const INVALID_ARGUMENT: i32 = 3;
-
-/// The text of an attribute for the attribute filter (`key=value`), when it is plain.
-pub(crate) fn attribute_text(attribute: &Attribute) -> Option<String> {
-    span::filter_text(&attribute.value).map(|v| format!("{}={v}", attribute.key))
-}
