@@ -58,7 +58,7 @@ pub fn load_json_lines(store: &Store, path: &Path) -> Result<Loaded, LoadError> 
         }
         loaded.lines += 1;
         match otlp::decode(Format::Json, &line) {
-            Ok(decoded) => rows.extend(&decoded.spans),
+            Ok(decoded) => rows.append(decoded.batch),
             Err(e) => {
                 loaded.bad_line_count += 1;
                 if loaded.bad_lines.len() < 10 {

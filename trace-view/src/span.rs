@@ -287,45 +287,9 @@ impl<'a> Members<'a> {
     }
 }
 
-/// Appends `key=value` of a plain attribute, as the attribute filter matches it (a newline in
-/// the value becomes a space, so entries stay one per line); `false` for other values.
-pub(crate) fn write_filter_text(out: &mut String, attribute: &Attribute) -> bool {
-    use std::fmt::Write as _;
-    fn one_line(out: &mut String, s: &str) {
-        for (i, line) in s.split('\n').enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            out.push_str(line);
-        }
-    }
-    let start = out.len();
-    one_line(out, &attribute.key);
-    out.push('=');
-    match &attribute.value {
-        AnyValue::Str(s) => one_line(out, s),
-        AnyValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        AnyValue::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        AnyValue::Double(f) => {
-            let _ = write!(out, "{f}");
-        }
-        _ => {
-            out.truncate(start);
-            return false;
-        }
-    }
-    true
-}
-
 impl Span {
     pub(crate) fn service(&self) -> &str {
         &self.resource.service
-    }
-
-    pub(crate) fn is_error(&self) -> bool {
-        self.status_code == StatusCode::Error
     }
 
     pub(crate) fn duration_ns(&self) -> u64 {

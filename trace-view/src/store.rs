@@ -1,9 +1,9 @@
 //! The span store: `SQLite` (the bundled library), in a file that survives a restart or in
 //! memory, bounded by a number of spans (the oldest traces go first).
 //!
-//! Tables: `spans` (one row per trace and resource per write, not per span: the spans' ids,
-//! their JSON documents one per line as the API returns them, and the `key=value` text the
-//! attribute filter searches), `traces` (one summary row per trace, kept up to date as spans
+//! Tables: `spans` (one row per trace, resource and scope per write, not per span: the spans'
+//! ids, the spans themselves in their OTLP protobuf encoding, made into the API's JSON when a
+//! trace is read, and the `key=value` text the attribute filter searches), `traces` (one summary row per trace, kept up to date as spans
 //! arrive, whatever their order), `trace_services` and `trace_names` (which services a trace
 //! crossed and which span names it holds, each indexed both ways) and `resources` (each
 //! resource's document, once). Indexes serve the list (newest first), the service and
@@ -17,10 +17,12 @@ use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use prost::Message as _;
 use rusqlite::{params, Connection};
 use serde_json::Value as Json;
 
-use crate::span::{hex, write_filter_text, Resource, Span};
+use crate::otlp::{proto, stored_scope, stored_span, write_filter_text, SpanIds};
+use crate::span::{hex, Resource};
 
 /// The layout of the tables; a file made with another layout is refused.
 const SCHEMA_VERSION: i64 = 2;
@@ -56,11 +58,13 @@ CREATE TABLE IF NOT EXISTS spans (
     attrs TEXT NOT NULL,
     has_links INTEGER NOT NULL,
     resource INTEGER NOT NULL,
-    docs TEXT NOT NULL
+    scope BLOB NOT NULL,
+    spans BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);
 CREATE TABLE IF NOT EXISTS resources (
     key INTEGER PRIMARY KEY,
+    service TEXT NOT NULL,
     doc TEXT NOT NULL
 );
 ";
@@ -86,30 +90,34 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// Spans ready to be written, grouped by trace and resource, their JSON documents and filter
+/// Spans ready to be written, grouped by trace, resource and scope, their encoding and filter
 /// text made outside the store's lock.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
+    /// Each resource and scope (its protobuf encoding) of the request.
+    groups: Vec<(Arc<Resource>, Vec<u8>)>,
     chunks: Vec<Chunk>,
+    /// The chunk of each trace and group.
+    index: HashMap<([u8; 16], usize), usize>,
 }
 
-/// The spans of one trace and one resource in a batch: one row of `spans`.
+/// The spans of one trace, resource and scope in a batch: one row of `spans`.
 #[derive(Debug)]
 struct Chunk {
     trace_id: [u8; 16],
-    resource: Arc<Resource>,
+    group: usize,
     spans: Vec<SpanMeta>,
     /// The distinct span names, which `SpanMeta::name` indexes.
     names: Vec<String>,
     /// Each span's id, 8 bytes apiece, in order.
     ids: Vec<u8>,
-    /// Each span's document followed by a newline.
-    docs: Vec<u8>,
+    /// The spans, length-delimited protobuf.
+    encoded: Vec<u8>,
     /// `"\n"`, then `key=value\n` per plain attribute of each span.
     attrs: String,
 }
 
-/// What the summaries need of a span, and where its text ends in its chunk.
+/// What the summaries need of a span, and where its bytes end in its chunk.
 #[derive(Debug)]
 struct SpanMeta {
     name: usize,
@@ -118,35 +126,78 @@ struct SpanMeta {
     end: i64,
     error: bool,
     has_links: bool,
-    doc_end: usize,
+    encoded_end: usize,
     attrs_end: usize,
 }
 
 impl Batch {
-    pub(crate) fn new(spans: &[Span]) -> Self {
-        let mut batch = Self::default();
-        batch.extend(spans);
-        batch
+    /// A new group of spans: one resource and scope.
+    pub(crate) fn group(&mut self, resource: &Arc<Resource>, scope: Vec<u8>) -> usize {
+        self.groups.push((Arc::clone(resource), scope));
+        self.groups.len() - 1
     }
 
-    pub(crate) fn extend(&mut self, spans: &[Span]) {
-        let mut index: HashMap<([u8; 16], i64), usize> = HashMap::new();
-        for span in spans {
-            let i = *index
-                .entry((span.trace_id, span.resource.key))
-                .or_insert_with(|| {
-                    self.chunks.push(Chunk {
-                        trace_id: span.trace_id,
-                        resource: Arc::clone(&span.resource),
-                        spans: Vec::new(),
-                        names: Vec::new(),
-                        ids: Vec::new(),
-                        docs: Vec::new(),
-                        attrs: String::from("\n"),
-                    });
-                    self.chunks.len() - 1
-                });
-            self.chunks[i].push(span);
+    /// Adds a span of `group` (its ids checked).
+    pub(crate) fn push(
+        &mut self,
+        group: usize,
+        trace_id: [u8; 16],
+        span_id: [u8; 8],
+        ids: &SpanIds,
+        span: &proto::Span,
+    ) {
+        let chunks = &mut self.chunks;
+        let i = *self.index.entry((trace_id, group)).or_insert_with(|| {
+            chunks.push(Chunk {
+                trace_id,
+                group,
+                spans: Vec::new(),
+                names: Vec::new(),
+                ids: Vec::new(),
+                encoded: Vec::new(),
+                attrs: String::from("\n"),
+            });
+            chunks.len() - 1
+        });
+        let chunk = &mut self.chunks[i];
+        let name = chunk
+            .names
+            .iter()
+            .position(|n| *n == span.name)
+            .unwrap_or_else(|| {
+                chunk.names.push(span.name.clone());
+                chunk.names.len() - 1
+            });
+        chunk.ids.extend_from_slice(&span_id);
+        // Writing into a Vec cannot run out of room.
+        let _ = span.encode_length_delimited(&mut chunk.encoded);
+        for a in &span.attributes {
+            if write_filter_text(&mut chunk.attrs, a) {
+                chunk.attrs.push('\n');
+            }
+        }
+        let (start, end) = (span.start_time_unix_nano, span.end_time_unix_nano);
+        chunk.spans.push(SpanMeta {
+            name,
+            is_root: ids.parent_span_id.is_none(),
+            start: clamp(start),
+            end: clamp(end.max(start)),
+            error: span.status.as_ref().is_some_and(|s| s.code == 2),
+            has_links: ids.has_links,
+            encoded_end: chunk.encoded.len(),
+            attrs_end: chunk.attrs.len(),
+        });
+    }
+
+    /// Moves `other`'s spans into this batch.
+    pub(crate) fn append(&mut self, other: Self) {
+        let offset = self.groups.len();
+        self.groups.extend(other.groups);
+        for mut chunk in other.chunks {
+            chunk.group += offset;
+            self.index
+                .insert((chunk.trace_id, chunk.group), self.chunks.len());
+            self.chunks.push(chunk);
         }
     }
 
@@ -157,61 +208,33 @@ impl Batch {
 }
 
 impl Chunk {
-    fn push(&mut self, span: &Span) {
-        let name = match self.names.iter().position(|n| *n == span.name) {
-            Some(i) => i,
-            None => {
-                self.names.push(span.name.clone());
-                self.names.len() - 1
-            }
-        };
-        self.ids.extend_from_slice(&span.span_id);
-        span.write_json(&mut self.docs);
-        self.docs.push(b'\n');
-        for a in &span.attributes {
-            if write_filter_text(&mut self.attrs, a) {
-                self.attrs.push('\n');
-            }
-        }
-        self.spans.push(SpanMeta {
-            name,
-            is_root: span.parent_span_id.is_none(),
-            start: clamp(span.start_unix_nano),
-            end: clamp(span.end_unix_nano.max(span.start_unix_nano)),
-            error: span.is_error(),
-            has_links: !span.links.is_empty(),
-            doc_end: self.docs.len(),
-            attrs_end: self.attrs.len(),
-        });
-    }
-
     fn span_id(&self, i: usize) -> [u8; 8] {
         let mut id = [0; 8];
         id.copy_from_slice(&self.ids[i * 8..i * 8 + 8]);
         id
     }
 
-    /// The row's ids, documents and attribute text, with only the spans `keep` says.
+    /// The row's ids, spans and attribute text, with only the spans `keep` says.
     fn kept(&self, keep: &[bool]) -> (Cow<'_, [u8]>, Cow<'_, [u8]>, Cow<'_, str>) {
         if keep.iter().all(|k| *k) {
             return (
                 Cow::Borrowed(&self.ids),
-                Cow::Borrowed(&self.docs),
+                Cow::Borrowed(&self.encoded),
                 Cow::Borrowed(&self.attrs),
             );
         }
-        let (mut ids, mut docs, mut attrs) = (Vec::new(), Vec::new(), String::from("\n"));
-        let (mut doc_start, mut attrs_start) = (0, 1);
+        let (mut ids, mut encoded, mut attrs) = (Vec::new(), Vec::new(), String::from("\n"));
+        let (mut encoded_start, mut attrs_start) = (0, 1);
         for (i, (span, keep)) in self.spans.iter().zip(keep).enumerate() {
             if *keep {
                 ids.extend_from_slice(&self.ids[i * 8..i * 8 + 8]);
-                docs.extend_from_slice(&self.docs[doc_start..span.doc_end]);
+                encoded.extend_from_slice(&self.encoded[encoded_start..span.encoded_end]);
                 attrs.push_str(&self.attrs[attrs_start..span.attrs_end]);
             }
-            doc_start = span.doc_end;
+            encoded_start = span.encoded_end;
             attrs_start = span.attrs_end;
         }
-        (Cow::Owned(ids), Cow::Owned(docs), Cow::Owned(attrs))
+        (Cow::Owned(ids), Cow::Owned(encoded), Cow::Owned(attrs))
     }
 }
 
@@ -301,6 +324,56 @@ struct Fold<'a> {
     names: BTreeSet<&'a str>,
 }
 
+impl<'a> Fold<'a> {
+    fn new(name: &'a str, start: i64, end: i64) -> Self {
+        Self {
+            start,
+            end,
+            count: 0,
+            error: false,
+            root: None,
+            first: (name, start),
+            services: BTreeSet::new(),
+            names: BTreeSet::new(),
+        }
+    }
+
+    fn add(&mut self, name: &'a str, span: &SpanMeta) {
+        self.start = self.start.min(span.start);
+        self.end = self.end.max(span.end);
+        self.count += 1;
+        self.error |= span.error;
+        if span.is_root && self.root.is_none_or(|(_, s)| span.start < s) {
+            self.root = Some((name, span.start));
+        }
+        if span.start < self.first.1 {
+            self.first = (name, span.start);
+        }
+        self.names.insert(name);
+    }
+}
+
+/// The ids of the spans of `chunk`'s trace already stored (none for a new trace).
+fn stored_span_ids(
+    exists: &mut rusqlite::CachedStatement<'_>,
+    stored_ids: &mut rusqlite::CachedStatement<'_>,
+    chunk: &Chunk,
+) -> Result<HashSet<[u8; 8]>, rusqlite::Error> {
+    let mut ids = HashSet::with_capacity(chunk.spans.len());
+    if exists.exists([&chunk.trace_id[..]])? {
+        let mut rows = stored_ids.query([&chunk.trace_id[..]])?;
+        while let Some(row) = rows.next()? {
+            let blob = row.get_ref(0)?.as_blob()?;
+            ids.extend(blob.chunks_exact(8).map(|id| {
+                let mut out = [0; 8];
+                out.copy_from_slice(id);
+                out
+            }));
+        }
+    }
+    Ok(ids)
+}
+
 impl Store {
     /// Opens (creating it if missing) the store at `path`, or an empty one in memory, keeping
     /// at most `max_spans` spans.
@@ -329,7 +402,11 @@ impl Store {
         if path.is_some() {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Checkpoints copy the log into the file and sync it: fewer, larger ones.
+            conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
         }
+        // 64 MiB of pages (the default is 2 MiB): the indexes' pages stay in memory.
+        conn.pragma_update(None, "cache_size", -65536)?;
         conn.execute_batch(SCHEMA)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         let total: i64 =
@@ -380,11 +457,13 @@ impl Store {
             let mut folds: HashMap<[u8; 16], Fold<'_>> = HashMap::new();
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT INTO spans (trace_id, span_ids, attrs, has_links, resource, docs)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO spans (trace_id, span_ids, attrs, has_links, resource, scope,
+                         spans)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?;
-                let mut resource = tx
-                    .prepare_cached("INSERT OR IGNORE INTO resources (key, doc) VALUES (?1, ?2)")?;
+                let mut resource = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO resources (key, service, doc) VALUES (?1, ?2, ?3)",
+                )?;
                 let mut exists = tx.prepare_cached("SELECT 1 FROM traces WHERE trace_id = ?1")?;
                 let mut stored_ids =
                     tx.prepare_cached("SELECT span_ids FROM spans WHERE trace_id = ?1")?;
@@ -395,19 +474,7 @@ impl Store {
                     let ids = match seen.entry(chunk.trace_id) {
                         Entry::Occupied(e) => e.into_mut(),
                         Entry::Vacant(e) => {
-                            let mut ids = HashSet::with_capacity(chunk.spans.len());
-                            if exists.exists([&chunk.trace_id[..]])? {
-                                let mut rows = stored_ids.query([&chunk.trace_id[..]])?;
-                                while let Some(row) = rows.next()? {
-                                    let blob = row.get_ref(0)?.as_blob()?;
-                                    ids.extend(blob.chunks_exact(8).map(|id| {
-                                        let mut out = [0; 8];
-                                        out.copy_from_slice(id);
-                                        out
-                                    }));
-                                }
-                            }
-                            e.insert(ids)
+                            e.insert(stored_span_ids(&mut exists, &mut stored_ids, chunk)?)
                         }
                     };
                     let keep: Vec<bool> = (0..chunk.spans.len())
@@ -416,11 +483,16 @@ impl Store {
                     if !keep.contains(&true) {
                         continue;
                     }
-                    if last_resource != Some(chunk.resource.key) {
-                        resource.execute(params![chunk.resource.key, chunk.resource.json])?;
-                        last_resource = Some(chunk.resource.key);
+                    let (chunk_resource, scope) = &batch.groups[chunk.group];
+                    if last_resource != Some(chunk_resource.key) {
+                        resource.execute(params![
+                            chunk_resource.key,
+                            chunk_resource.service,
+                            chunk_resource.json
+                        ])?;
+                        last_resource = Some(chunk_resource.key);
                     }
-                    let (span_ids, docs, attrs) = chunk.kept(&keep);
+                    let (span_ids, encoded, attrs) = chunk.kept(&keep);
                     let has_links = chunk
                         .spans
                         .iter()
@@ -431,35 +503,19 @@ impl Store {
                         &span_ids[..],
                         &attrs[..],
                         has_links,
-                        chunk.resource.key,
-                        std::str::from_utf8(&docs).unwrap_or_default()
+                        chunk_resource.key,
+                        scope,
+                        &encoded[..]
                     ])?;
                     for (span, _) in chunk.spans.iter().zip(&keep).filter(|(_, k)| **k) {
                         let name = chunk.names[span.name].as_str();
-                        let fold = folds.entry(chunk.trace_id).or_insert_with(|| Fold {
-                            start: span.start,
-                            end: span.end,
-                            count: 0,
-                            error: false,
-                            root: None,
-                            first: (name, span.start),
-                            services: BTreeSet::new(),
-                            names: BTreeSet::new(),
-                        });
-                        fold.start = fold.start.min(span.start);
-                        fold.end = fold.end.max(span.end);
-                        fold.count += 1;
-                        fold.error |= span.error;
-                        if span.is_root && fold.root.is_none_or(|(_, s)| span.start < s) {
-                            fold.root = Some((name, span.start));
-                        }
-                        if span.start < fold.first.1 {
-                            fold.first = (name, span.start);
-                        }
-                        fold.names.insert(name);
+                        folds
+                            .entry(chunk.trace_id)
+                            .or_insert_with(|| Fold::new(name, span.start, span.end))
+                            .add(name, span);
                     }
                     if let Some(fold) = folds.get_mut(&chunk.trace_id) {
-                        fold.services.insert(&chunk.resource.service);
+                        fold.services.insert(&chunk_resource.service);
                     }
                 }
             }
@@ -566,28 +622,33 @@ impl Store {
     pub(crate) fn trace(&self, trace_id: [u8; 16]) -> Result<Option<String>, StoreError> {
         self.with(|inner| {
             let mut stmt = inner.conn.prepare_cached(
-                "SELECT s.docs, s.has_links, r.doc FROM spans s
+                "SELECT s.spans, s.scope, r.service, r.doc FROM spans s
                  LEFT JOIN resources r ON r.key = s.resource
                  WHERE s.trace_id = ?1 ORDER BY s.rowid",
             )?;
             let mut exists = inner
                 .conn
                 .prepare_cached("SELECT 1 FROM traces WHERE trace_id = ?1")?;
-            let rows = stmt.query_map([&trace_id[..]], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, bool>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            })?;
+            let mut rows = stmt.query([&trace_id[..]])?;
             let mut out = String::from("[");
-            for row in rows {
-                let (docs, has_links, resource) = row?;
-                for doc in docs.lines() {
-                    let mut doc = Cow::Borrowed(doc);
-                    if has_links && doc.contains("\"links\":[{") {
-                        let mut span: Json = serde_json::from_str(&doc).unwrap_or(Json::Null);
-                        if let Some(Json::Array(links)) = span.get_mut("links") {
+            let mut doc = Vec::with_capacity(1024);
+            while let Some(row) = rows.next()? {
+                let mut spans = row.get_ref(0)?.as_blob()?;
+                let scope = Arc::new(stored_scope(row.get_ref(1)?.as_blob()?));
+                let resource = Arc::new(Resource {
+                    service: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    json: row
+                        .get::<_, Option<String>>(3)?
+                        .unwrap_or_else(|| "{\"attributes\":[]}".to_owned()),
+                    key: 0,
+                });
+                while let Some(span) = stored_span(&mut spans, &resource, &scope) {
+                    doc.clear();
+                    span.write_json(&mut doc);
+                    let mut text = String::from_utf8_lossy(&doc);
+                    if !span.links.is_empty() {
+                        let mut json: Json = serde_json::from_str(&text).unwrap_or(Json::Null);
+                        if let Some(Json::Array(links)) = json.get_mut("links") {
                             for link in links {
                                 let stored = link
                                     .get("trace_id")
@@ -599,18 +660,18 @@ impl Store {
                                 link["stored"] = stored.into();
                             }
                         }
-                        doc = Cow::Owned(span.to_string());
+                        text = Cow::Owned(json.to_string());
                     }
                     if out.len() > 1 {
                         out.push(',');
                     }
                     // The document is an object: put the resource in as its first member.
                     out.push_str("{\"resource\":");
-                    out.push_str(resource.as_deref().unwrap_or("{\"attributes\":[]}"));
-                    if doc.len() > 2 {
+                    out.push_str(&resource.json);
+                    if text.len() > 2 {
                         out.push(',');
                     }
-                    out.push_str(doc.get(1..).unwrap_or("}"));
+                    out.push_str(text.get(1..).unwrap_or("}"));
                 }
             }
             out.push(']');
