@@ -84,6 +84,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Runtime::new()?;
     let options = trace_view::Options {
         otlp_http: Some("127.0.0.1:0".parse()?),
+        otlp_grpc: None,
+        otlp_grpc_required: false,
         ui: "127.0.0.1:0".parse()?,
         store: store.clone(),
         max_spans: 10_000_000,

@@ -270,17 +270,21 @@ fn value(v: Option<proto::AnyValue>) -> AnyValue {
 }
 
 /// The answer to a request that decoded: a full or partial success.
+pub(crate) fn success(decoded: &Decoded) -> proto::ExportTraceServiceResponse {
+    proto::ExportTraceServiceResponse {
+        partial_success: (decoded.rejected > 0).then(|| proto::ExportTracePartialSuccess {
+            rejected_spans: i64::try_from(decoded.rejected).unwrap_or(i64::MAX),
+            error_message: decoded.problem.clone().unwrap_or_default(),
+        }),
+    }
+}
+
+/// [`success`] in the request's encoding.
 pub(crate) fn success_body(format: Format, decoded: &Decoded) -> Vec<u8> {
-    let partial = (decoded.rejected > 0).then(|| proto::ExportTracePartialSuccess {
-        rejected_spans: i64::try_from(decoded.rejected).unwrap_or(i64::MAX),
-        error_message: decoded.problem.clone().unwrap_or_default(),
-    });
+    let answer = success(decoded);
     match format {
-        Format::Protobuf => proto::ExportTraceServiceResponse {
-            partial_success: partial,
-        }
-        .encode_to_vec(),
-        Format::Json => match partial {
+        Format::Protobuf => answer.encode_to_vec(),
+        Format::Json => match answer.partial_success {
             None => b"{}".to_vec(),
             Some(p) => serde_json::json!({
                 "partialSuccess": {
