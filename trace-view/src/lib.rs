@@ -211,7 +211,7 @@ pub async fn start_with_store(options: &Options, store: Arc<Store>) -> Result<Se
         match spawn_grpc(&mut server, addr, Arc::clone(&store)).await {
             Ok(bound) => server.otlp_grpc_addr = Some(bound),
             Err(e) if !options.otlp_grpc_required => server.warnings.push(format!(
-                "no OTLP/gRPC receiver: {e} (give --otlp-grpc ADDR for another address)"
+                "no OTLP/gRPC receiver: {e} (--otlp-grpc ADDR for another address, --otlp-grpc off for none)"
             )),
             Err(e) => {
                 server.shutdown().await;

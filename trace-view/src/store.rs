@@ -1,14 +1,19 @@
 //! The span store: `SQLite` (the bundled library), in a file that survives a restart or in
 //! memory, bounded by a number of spans (the oldest traces go first).
 //!
-//! Tables: `spans` (one row per trace, resource and scope per write, not per span: the spans'
-//! ids, the spans themselves in their OTLP protobuf encoding, made into the API's JSON when a
-//! trace is read, and the `key=value` text the attribute filter searches), `traces` (one summary row per trace, kept up to date as spans
-//! arrive, whatever their order), `trace_services` and `trace_names` (which services a trace
-//! crossed and which span names it holds, each indexed both ways) and `resources` (each
-//! resource's document, once). Indexes serve the list (newest first), the service and
-//! span-name filters, and a trace's spans; a row per trace rather than per span keeps the
-//! index entries written per span well under one.
+//! Tables: `traces` (one summary row per trace, kept up to date as spans arrive, whatever
+//! their order; its integer `id`, given in arrival order, is what the other tables refer to),
+//! `spans` (one row per trace, resource and scope per write, not per span: the spans' ids, the
+//! spans themselves in their OTLP protobuf encoding, made into the API's JSON when a trace is
+//! read, and the `key=value` text the attribute filter searches), `trace_services` and
+//! `trace_names` (which services a trace crossed and which span names it holds, each indexed
+//! both ways) and `resources` (each resource's document, once). Indexes serve the list (newest
+//! first), the service and span-name filters, a trace by its id and a trace's spans.
+//!
+//! Why this shape: writing is what bounds the ingest rate. A row per trace rather than per
+//! span keeps the index entries per span well under one, and keys in arrival order append to
+//! the right end of their B-trees: only the trace-id index takes a random insert, once per
+//! trace, where random 16-byte keys everywhere dirtied a page per trace in every index.
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
@@ -18,18 +23,19 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use prost::Message as _;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension as _};
 use serde_json::Value as Json;
 
 use crate::otlp::{proto, stored_scope, stored_span, write_filter_text, SpanIds};
 use crate::span::{hex, Resource};
 
 /// The layout of the tables; a file made with another layout is refused.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS traces (
-    trace_id BLOB PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    trace_id BLOB NOT NULL UNIQUE,
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
     span_count INTEGER NOT NULL,
@@ -38,22 +44,22 @@ CREATE TABLE IF NOT EXISTS traces (
     root_start INTEGER,
     first_name TEXT NOT NULL,
     first_start INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start);
 CREATE TABLE IF NOT EXISTS trace_services (
-    trace_id BLOB NOT NULL,
+    trace INTEGER NOT NULL,
     service TEXT NOT NULL,
-    PRIMARY KEY (trace_id, service)
+    PRIMARY KEY (trace, service)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS trace_services_by_service ON trace_services (service, trace_id);
+CREATE INDEX IF NOT EXISTS trace_services_by_service ON trace_services (service, trace);
 CREATE TABLE IF NOT EXISTS trace_names (
-    trace_id BLOB NOT NULL,
+    trace INTEGER NOT NULL,
     name TEXT NOT NULL,
-    PRIMARY KEY (trace_id, name)
+    PRIMARY KEY (trace, name)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS trace_names_by_name ON trace_names (name, trace_id);
+CREATE INDEX IF NOT EXISTS trace_names_by_name ON trace_names (name, trace);
 CREATE TABLE IF NOT EXISTS spans (
-    trace_id BLOB NOT NULL,
+    trace INTEGER NOT NULL,
     span_ids BLOB NOT NULL,
     attrs TEXT NOT NULL,
     has_links INTEGER NOT NULL,
@@ -61,7 +67,7 @@ CREATE TABLE IF NOT EXISTS spans (
     scope BLOB NOT NULL,
     spans BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);
+CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace);
 CREATE TABLE IF NOT EXISTS resources (
     key INTEGER PRIMARY KEY,
     service TEXT NOT NULL,
@@ -360,8 +366,11 @@ fn stored_span_ids(
     chunk: &Chunk,
 ) -> Result<HashSet<[u8; 8]>, rusqlite::Error> {
     let mut ids = HashSet::with_capacity(chunk.spans.len());
-    if exists.exists([&chunk.trace_id[..]])? {
-        let mut rows = stored_ids.query([&chunk.trace_id[..]])?;
+    let row: Option<i64> = exists
+        .query_row([&chunk.trace_id[..]], |r| r.get(0))
+        .optional()?;
+    if let Some(row) = row {
+        let mut rows = stored_ids.query([row])?;
         while let Some(row) = rows.next()? {
             let blob = row.get_ref(0)?.as_blob()?;
             ids.extend(blob.chunks_exact(8).map(|id| {
@@ -454,22 +463,15 @@ impl Store {
         let max = self.max_spans;
         self.with(|inner| {
             let tx = inner.conn.transaction()?;
+            // Which spans are new (a retry's are not), and the new summaries.
             let mut folds: HashMap<[u8; 16], Fold<'_>> = HashMap::new();
+            let mut keeps: Vec<Vec<bool>> = Vec::with_capacity(batch.chunks.len());
             {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO spans (trace_id, span_ids, attrs, has_links, resource, scope,
-                         spans)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?;
-                let mut resource = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO resources (key, service, doc) VALUES (?1, ?2, ?3)",
-                )?;
-                let mut exists = tx.prepare_cached("SELECT 1 FROM traces WHERE trace_id = ?1")?;
+                let mut exists = tx.prepare_cached("SELECT id FROM traces WHERE trace_id = ?1")?;
                 let mut stored_ids =
-                    tx.prepare_cached("SELECT span_ids FROM spans WHERE trace_id = ?1")?;
+                    tx.prepare_cached("SELECT span_ids FROM spans WHERE trace = ?1")?;
                 // The span ids of each trace this write touches: the stored ones, then the new.
                 let mut seen: HashMap<[u8; 16], HashSet<[u8; 8]>> = HashMap::new();
-                let mut last_resource = None;
                 for chunk in &batch.chunks {
                     let ids = match seen.entry(chunk.trace_id) {
                         Entry::Occupied(e) => e.into_mut(),
@@ -480,6 +482,33 @@ impl Store {
                     let keep: Vec<bool> = (0..chunk.spans.len())
                         .map(|i| ids.insert(chunk.span_id(i)))
                         .collect();
+                    for (span, _) in chunk.spans.iter().zip(&keep).filter(|(_, k)| **k) {
+                        let name = chunk.names[span.name].as_str();
+                        folds
+                            .entry(chunk.trace_id)
+                            .or_insert_with(|| Fold::new(name, span.start, span.end))
+                            .add(name, span);
+                    }
+                    if let Some(fold) = folds.get_mut(&chunk.trace_id) {
+                        fold.services.insert(&batch.groups[chunk.group].0.service);
+                    }
+                    keeps.push(keep);
+                }
+            }
+            let (new_spans, rows) = write_summaries(&tx, &folds)?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO spans (trace, span_ids, attrs, has_links, resource, scope, spans)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                let mut resource = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO resources (key, service, doc) VALUES (?1, ?2, ?3)",
+                )?;
+                let mut last_resource = None;
+                for (chunk, keep) in batch.chunks.iter().zip(&keeps) {
+                    let Some(row) = rows.get(&chunk.trace_id) else {
+                        continue;
+                    };
                     if !keep.contains(&true) {
                         continue;
                     }
@@ -492,14 +521,10 @@ impl Store {
                         ])?;
                         last_resource = Some(chunk_resource.key);
                     }
-                    let (span_ids, encoded, attrs) = chunk.kept(&keep);
-                    let has_links = chunk
-                        .spans
-                        .iter()
-                        .zip(&keep)
-                        .any(|(s, k)| *k && s.has_links);
+                    let (span_ids, encoded, attrs) = chunk.kept(keep);
+                    let has_links = chunk.spans.iter().zip(keep).any(|(s, k)| *k && s.has_links);
                     insert.execute(params![
-                        &chunk.trace_id[..],
+                        row,
                         &span_ids[..],
                         &attrs[..],
                         has_links,
@@ -507,19 +532,8 @@ impl Store {
                         scope,
                         &encoded[..]
                     ])?;
-                    for (span, _) in chunk.spans.iter().zip(&keep).filter(|(_, k)| **k) {
-                        let name = chunk.names[span.name].as_str();
-                        folds
-                            .entry(chunk.trace_id)
-                            .or_insert_with(|| Fold::new(name, span.start, span.end))
-                            .add(name, span);
-                    }
-                    if let Some(fold) = folds.get_mut(&chunk.trace_id) {
-                        fold.services.insert(&chunk_resource.service);
-                    }
                 }
             }
-            let new_spans = write_summaries(&tx, &folds)?;
             let mut total = inner.total_spans + new_spans;
             let evicted_traces = evict(&tx, &mut total, max)?;
             tx.commit()?;
@@ -537,7 +551,7 @@ impl Store {
             "SELECT trace_id, coalesce(root_name, first_name), root_name IS NOT NULL, start,
                  end - start, span_count, error,
                  (SELECT group_concat(service, char(10)) FROM trace_services s
-                  WHERE s.trace_id = t.trace_id)
+                  WHERE s.trace = t.id)
              FROM traces t WHERE 1",
         );
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
@@ -548,21 +562,21 @@ impl Store {
         if let Some(s) = &query.service {
             arg(
                 &mut sql,
-                " AND trace_id IN (SELECT trace_id FROM trace_services WHERE service = ?)",
+                " AND id IN (SELECT trace FROM trace_services WHERE service = ?)",
                 s.clone().into(),
             );
         }
         if let Some(n) = &query.name {
             arg(
                 &mut sql,
-                " AND trace_id IN (SELECT trace_id FROM trace_names WHERE name = ?)",
+                " AND id IN (SELECT trace FROM trace_names WHERE name = ?)",
                 n.clone().into(),
             );
         }
         if let Some(a) = &query.attribute {
             arg(
                 &mut sql,
-                " AND trace_id IN (SELECT trace_id FROM spans WHERE instr(attrs, ?) > 0)",
+                " AND id IN (SELECT trace FROM spans WHERE instr(attrs, ?) > 0)",
                 format!("\n{a}\n").into(),
             );
         }
@@ -622,9 +636,10 @@ impl Store {
     pub(crate) fn trace(&self, trace_id: [u8; 16]) -> Result<Option<String>, StoreError> {
         self.with(|inner| {
             let mut stmt = inner.conn.prepare_cached(
-                "SELECT s.spans, s.scope, r.service, r.doc FROM spans s
+                "SELECT s.spans, s.scope, r.service, r.doc FROM traces t
+                 JOIN spans s ON s.trace = t.id
                  LEFT JOIN resources r ON r.key = s.resource
-                 WHERE s.trace_id = ?1 ORDER BY s.rowid",
+                 WHERE t.trace_id = ?1 ORDER BY s.rowid",
             )?;
             let mut exists = inner
                 .conn
@@ -712,12 +727,14 @@ impl Store {
     }
 }
 
-/// Folds one insert's new spans into the trace summaries; returns how many spans were new.
+/// Folds one insert's new spans into the trace summaries; returns how many spans were new
+/// and each trace's row.
 fn write_summaries(
     tx: &rusqlite::Transaction<'_>,
     folds: &HashMap<[u8; 16], Fold<'_>>,
-) -> Result<u64, rusqlite::Error> {
+) -> Result<(u64, HashMap<[u8; 16], i64>), rusqlite::Error> {
     let mut new_spans = 0;
+    let mut rows = HashMap::with_capacity(folds.len());
     let mut upsert = tx.prepare_cached(
         "INSERT INTO traces (trace_id, start, end, span_count, error, root_name,
              root_start, first_name, first_start)
@@ -735,34 +752,38 @@ fn write_summaries(
                  THEN excluded.root_start ELSE root_start END,
              first_name = CASE WHEN excluded.first_start < first_start
                  THEN excluded.first_name ELSE first_name END,
-             first_start = min(first_start, excluded.first_start)",
+             first_start = min(first_start, excluded.first_start)
+         RETURNING id",
     )?;
-    let mut service = tx.prepare_cached(
-        "INSERT OR IGNORE INTO trace_services (trace_id, service) VALUES (?1, ?2)",
-    )?;
+    let mut service =
+        tx.prepare_cached("INSERT OR IGNORE INTO trace_services (trace, service) VALUES (?1, ?2)")?;
     let mut name =
-        tx.prepare_cached("INSERT OR IGNORE INTO trace_names (trace_id, name) VALUES (?1, ?2)")?;
+        tx.prepare_cached("INSERT OR IGNORE INTO trace_names (trace, name) VALUES (?1, ?2)")?;
     for (trace_id, f) in folds {
-        upsert.execute(params![
-            &trace_id[..],
-            f.start,
-            f.end,
-            f.count,
-            f.error,
-            f.root.map(|r| r.0),
-            f.root.map(|r| r.1),
-            f.first.0,
-            f.first.1
-        ])?;
+        let row: i64 = upsert.query_row(
+            params![
+                &trace_id[..],
+                f.start,
+                f.end,
+                f.count,
+                f.error,
+                f.root.map(|r| r.0),
+                f.root.map(|r| r.1),
+                f.first.0,
+                f.first.1
+            ],
+            |r| r.get(0),
+        )?;
         for s in &f.services {
-            service.execute(params![&trace_id[..], s])?;
+            service.execute(params![row, s])?;
         }
         for n in &f.names {
-            name.execute(params![&trace_id[..], n])?;
+            name.execute(params![row, n])?;
         }
+        rows.insert(*trace_id, row);
         new_spans += u64::try_from(f.count).unwrap_or(0);
     }
-    Ok(new_spans)
+    Ok((new_spans, rows))
 }
 
 /// Removes the oldest traces (by start time) until at most `max` spans remain.
@@ -773,8 +794,8 @@ fn evict(
 ) -> Result<u64, rusqlite::Error> {
     let mut evicted = 0;
     while *total > max {
-        let oldest: Vec<(Vec<u8>, i64)> = tx
-            .prepare_cached("SELECT trace_id, span_count FROM traces ORDER BY start LIMIT 64")?
+        let oldest: Vec<(i64, i64)> = tx
+            .prepare_cached("SELECT id, span_count FROM traces ORDER BY start LIMIT 64")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         if oldest.is_empty() {
@@ -782,14 +803,14 @@ fn evict(
             break;
         }
         for (id, count) in oldest {
-            tx.prepare_cached("DELETE FROM spans WHERE trace_id = ?1")?
-                .execute([&id])?;
-            tx.prepare_cached("DELETE FROM trace_services WHERE trace_id = ?1")?
-                .execute([&id])?;
-            tx.prepare_cached("DELETE FROM trace_names WHERE trace_id = ?1")?
-                .execute([&id])?;
-            tx.prepare_cached("DELETE FROM traces WHERE trace_id = ?1")?
-                .execute([&id])?;
+            tx.prepare_cached("DELETE FROM spans WHERE trace = ?1")?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM trace_services WHERE trace = ?1")?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM trace_names WHERE trace = ?1")?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM traces WHERE id = ?1")?
+                .execute([id])?;
             *total = total.saturating_sub(u64::try_from(count).unwrap_or(0));
             evicted += 1;
             if *total <= max {
