@@ -19,7 +19,8 @@ OPTIONS:
                        `off`: none). When the default port is taken, the viewer starts
                        without gRPC and says so; an address given here must be free
     --ui ADDR          web UI and its JSON API (default 127.0.0.1:16686)
-    --store PATH       keep spans in this SQLite file, created if missing (default: in memory)
+    --store PATH       keep spans in this SQLite file, created if missing (default: in
+                       memory, at most 1 GiB: the oldest traces go sooner if it fills)
     --max-spans N      keep at most N spans, evicting the oldest traces (default 1000000)
     -h, --help         this text
     -V, --version      the version
