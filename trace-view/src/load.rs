@@ -5,8 +5,8 @@ use std::fs::File;
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 
-use crate::otlp::{self, Format};
-use crate::store::{Batch, Store, StoreError};
+use crate::otlp::{self, Batch, Format};
+use crate::store::{Store, StoreError};
 
 /// What a load read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 //! decodes but holds spans that cannot be shown (an all-zero or missing trace or span id) keeps
 //! the others and counts these as rejected: the answer is a partial success.
 
+mod batch;
 mod json;
 pub(crate) mod proto;
 
@@ -13,8 +14,9 @@ use std::sync::Arc;
 
 use prost::Message as _;
 
+pub(crate) use batch::{Batch, Chunk, SpanMeta};
+
 use crate::span::{AnyValue, Attribute, Event, Link, Resource, Scope, Span, StatusCode};
-use crate::store::Batch;
 
 /// The two OTLP/HTTP encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +142,7 @@ pub(crate) fn stored_scope(bytes: &[u8]) -> Scope {
     )
 }
 
-/// The next stored span of `buf` (length-delimited protobuf, as [`batch`] checked it);
+/// The next stored span of `buf` (length-delimited protobuf, as [`batch()`] checked it);
 /// `None` at the end.
 pub(crate) fn stored_span(
     buf: &mut &[u8],
