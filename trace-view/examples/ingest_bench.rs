@@ -8,7 +8,11 @@
 //!
 //! ```text
 //! cargo run --release -p trace-view --example ingest_bench [-- --store /tmp/bench.db]
+//! BENCH_MAX_SPANS=300000 cargo run --release -p trace-view --example ingest_bench  # evicting
 //! ```
+//!
+//! `BENCH_MAX_SPANS` sets the store's bound (default 10,000,000: nothing is evicted); below
+//! 819,200 the writes evict the oldest traces as they go, as a viewer at its bound does.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -84,9 +88,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Runtime::new()?;
     let options = trace_view::Options {
         otlp_http: Some("127.0.0.1:0".parse()?),
+        otlp_grpc: None,
+        otlp_grpc_required: false,
         ui: "127.0.0.1:0".parse()?,
         store: store.clone(),
-        max_spans: 10_000_000,
+        max_spans: std::env::var("BENCH_MAX_SPANS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10_000_000),
     };
     let server = runtime.block_on(trace_view::start(&options))?;
     let endpoint = format!(

@@ -10,19 +10,24 @@ pub const USAGE: &str = "\
 trace-view: receive OTLP traces and look at them in a browser
 
 USAGE:
-    trace-view [OPTIONS]            receive OTLP/HTTP and serve the UI
+    trace-view [OPTIONS]            receive OTLP (HTTP and gRPC) and serve the UI
     trace-view open FILE [OPTIONS]  serve the JSON lines FileExporter wrote
 
 OPTIONS:
     --otlp-http ADDR   OTLP/HTTP receiver (default 127.0.0.1:4318; `open`: none unless given)
+    --otlp-grpc ADDR   OTLP/gRPC receiver (default 127.0.0.1:4317; `open`: none unless given;
+                       `off`: none). When the default port is taken, the viewer starts
+                       without gRPC and says so; an address given here must be free
     --ui ADDR          web UI and its JSON API (default 127.0.0.1:16686)
-    --store PATH       keep spans in this SQLite file, created if missing (default: in memory)
+    --store PATH       keep spans in this SQLite file, created if missing (default: in
+                       memory, at most 1 GiB: the oldest traces go sooner if it fills)
     --max-spans N      keep at most N spans, evicting the oldest traces (default 1000000)
     -h, --help         this text
     -V, --version      the version
 
 Point an application at it with OTEL_TRACES_EXPORTER=otlp
-(OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 is the default endpoint).
+(OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 is the default endpoint), or over
+gRPC with OTEL_EXPORTER_OTLP_PROTOCOL=grpc (default endpoint http://localhost:4317).
 ";
 
 /// What the command line asks for.
@@ -48,6 +53,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     let mut file: Option<PathBuf> = None;
     let mut opening = false;
     let mut otlp_given = false;
+    let mut grpc_given = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -72,10 +78,15 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
                 otlp_given = true;
             }
             "--otlp-grpc" => {
-                return Err(
-                    "--otlp-grpc: the OTLP/gRPC receiver is not built yet; send OTLP/HTTP to --otlp-http"
-                        .to_owned(),
-                )
+                let v = value("--otlp-grpc")?;
+                if v == "off" {
+                    options.otlp_grpc = None;
+                    options.otlp_grpc_required = false;
+                } else {
+                    options.otlp_grpc = Some(addr("--otlp-grpc", v)?);
+                    options.otlp_grpc_required = true;
+                }
+                grpc_given = true;
             }
             "--ui" => options.ui = addr("--ui", value("--ui")?)?,
             "--store" => options.store = Some(PathBuf::from(value("--store")?)),
@@ -99,6 +110,9 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         if !otlp_given {
             options.otlp_http = None;
         }
+        if !grpc_given {
+            options.otlp_grpc = None;
+        }
         return Ok(Command::Open(file, options));
     }
     Ok(Command::Serve(options))
@@ -118,6 +132,8 @@ mod tests {
             panic!()
         };
         assert_eq!(o.otlp_http, Some("127.0.0.1:4318".parse().unwrap()));
+        assert_eq!(o.otlp_grpc, Some("127.0.0.1:4317".parse().unwrap()));
+        assert!(!o.otlp_grpc_required, "the default gRPC port may be taken");
         assert_eq!(o.ui, "127.0.0.1:16686".parse().unwrap());
         assert_eq!(o.store, None);
     }
@@ -144,10 +160,21 @@ mod tests {
         };
         assert_eq!(f, PathBuf::from("spans.jsonl"));
         assert_eq!(o.otlp_http, None);
+        assert_eq!(o.otlp_grpc, None);
+        let Ok(Command::Serve(o)) = parse(&["--otlp-grpc", "0.0.0.0:4317"]) else {
+            panic!()
+        };
+        assert_eq!(o.otlp_grpc, Some("0.0.0.0:4317".parse().unwrap()));
+        assert!(o.otlp_grpc_required);
+        let Ok(Command::Serve(o)) = parse(&["--otlp-grpc=off"]) else {
+            panic!()
+        };
+        assert_eq!(o.otlp_grpc, None);
         for bad in [
             &["--max-spans", "0"][..],
             &["--ui", "localhost"],
             &["--ui"],
+            &["--otlp-grpc", "4317"],
             &["open"],
             &["--nope"],
         ] {

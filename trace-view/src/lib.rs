@@ -1,12 +1,14 @@
 //! trace-view: look at your traces without a collector, Docker or an account.
 //!
-//! One binary receives OTLP/HTTP (protobuf or JSON, gzip or not) as a collector would, keeps
+//! One binary receives OTLP/HTTP (protobuf or JSON, gzip or not) and OTLP/gRPC as a collector
+//! would, keeps
 //! the spans in `SQLite` (a file that survives restarts, or memory), bounded by a number of
 //! spans, and serves a web UI: the trace list with filters, and each trace as a waterfall
 //! stitched across services.
 //!
 //! ```text
-//! cargo run -p trace-view                 # OTLP/HTTP on 127.0.0.1:4318, UI on http://127.0.0.1:16686
+//! cargo run -p trace-view                 # OTLP/HTTP on 127.0.0.1:4318, OTLP/gRPC on 127.0.0.1:4317,
+//!                                         # UI on http://127.0.0.1:16686
 //! OTEL_TRACES_EXPORTER=otlp cargo run -p examples --example two_services
 //! cargo run -p trace-view -- open spans.jsonl   # what FileExporter wrote
 //! ```
@@ -19,6 +21,7 @@
 //! let options = trace_view::Options {
 //!     ui: "127.0.0.1:0".parse()?,
 //!     otlp_http: Some("127.0.0.1:0".parse()?),
+//!     otlp_grpc: Some("127.0.0.1:0".parse()?),
 //!     ..trace_view::Options::default()
 //! };
 //! let server = trace_view::start(&options).await?;
@@ -29,6 +32,7 @@
 //! ```
 
 mod cli;
+mod grpc;
 mod load;
 mod otlp;
 mod receiver;
@@ -52,6 +56,8 @@ pub use ui::escape;
 
 /// The default OTLP/HTTP address (the OTLP default port, loopback only).
 pub const DEFAULT_OTLP_HTTP: &str = "127.0.0.1:4318";
+/// The default OTLP/gRPC address (the OTLP default port, loopback only).
+pub const DEFAULT_OTLP_GRPC: &str = "127.0.0.1:4317";
 /// The default UI address (Jaeger's port, loopback only).
 pub const DEFAULT_UI: &str = "127.0.0.1:16686";
 /// The default bound of the store.
@@ -62,6 +68,13 @@ pub const DEFAULT_MAX_SPANS: u64 = 1_000_000;
 pub struct Options {
     /// Where the OTLP/HTTP receiver listens; `None`: no receiver.
     pub otlp_http: Option<SocketAddr>,
+    /// Where the OTLP/gRPC receiver listens; `None`: no receiver.
+    pub otlp_grpc: Option<SocketAddr>,
+    /// Whether the viewer fails to start when `otlp_grpc` cannot be bound (the address was
+    /// asked for). When `false` (the default address), the viewer starts without gRPC and
+    /// says why in [`Server::warnings`]: an HTTP user is not stopped by another program on
+    /// port 4317, a collector say.
+    pub otlp_grpc_required: bool,
     /// Where the UI and its API listen.
     pub ui: SocketAddr,
     /// The store's file; `None`: in memory.
@@ -74,6 +87,8 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             otlp_http: Some(parse_addr(DEFAULT_OTLP_HTTP)),
+            otlp_grpc: Some(parse_addr(DEFAULT_OTLP_GRPC)),
+            otlp_grpc_required: false,
             ui: parse_addr(DEFAULT_UI),
             store: None,
             max_spans: DEFAULT_MAX_SPANS,
@@ -116,6 +131,8 @@ impl From<StoreError> for Error {
 pub struct Server {
     ui_addr: SocketAddr,
     otlp_http_addr: Option<SocketAddr>,
+    otlp_grpc_addr: Option<SocketAddr>,
+    warnings: Vec<String>,
     store: Arc<Store>,
     stop: Vec<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
@@ -130,6 +147,17 @@ impl Server {
     /// Where the OTLP/HTTP receiver listens, if it runs.
     pub fn otlp_http_addr(&self) -> Option<SocketAddr> {
         self.otlp_http_addr
+    }
+
+    /// Where the OTLP/gRPC receiver listens, if it runs.
+    pub fn otlp_grpc_addr(&self) -> Option<SocketAddr> {
+        self.otlp_grpc_addr
+    }
+
+    /// What did not start but did not stop the viewer either (the default gRPC address
+    /// taken), one sentence each.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The store the server reads and writes.
@@ -167,6 +195,8 @@ pub async fn start_with_store(options: &Options, store: Arc<Store>) -> Result<Se
     let mut server = Server {
         ui_addr: options.ui,
         otlp_http_addr: None,
+        otlp_grpc_addr: None,
+        warnings: Vec::new(),
         store: Arc::clone(&store),
         stop: Vec::new(),
         tasks: Vec::new(),
@@ -177,7 +207,47 @@ pub async fn start_with_store(options: &Options, store: Arc<Store>) -> Result<Se
         let otlp = receiver::router(Arc::clone(&store));
         server.otlp_http_addr = Some(spawn(&mut server, addr, otlp).await?);
     }
+    if let Some(addr) = options.otlp_grpc {
+        match spawn_grpc(&mut server, addr, Arc::clone(&store)).await {
+            Ok(bound) => server.otlp_grpc_addr = Some(bound),
+            Err(e) if !options.otlp_grpc_required => server.warnings.push(format!(
+                "no OTLP/gRPC receiver: {e} (--otlp-grpc ADDR for another address, --otlp-grpc off for none)"
+            )),
+            Err(e) => {
+                server.shutdown().await;
+                return Err(e);
+            }
+        }
+    }
     Ok(server)
+}
+
+async fn spawn_grpc(
+    server: &mut Server,
+    addr: SocketAddr,
+    store: Arc<Store>,
+) -> Result<SocketAddr, Error> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Bind(addr, e))?;
+    let bound = listener.local_addr().map_err(|e| Error::Bind(addr, e))?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    server.stop.push(stop);
+    server.tasks.push(tokio::spawn(async move {
+        let result = tonic::transport::Server::builder()
+            .add_service(grpc::TraceService::new(store))
+            .serve_with_incoming_shutdown(
+                tonic::transport::server::TcpIncoming::from(listener),
+                async {
+                    let _ = stopped.await;
+                },
+            )
+            .await;
+        if let Err(e) = result {
+            eprintln!("trace-view: server on {bound} stopped: {e}");
+        }
+    }));
+    Ok(bound)
 }
 
 async fn spawn(

@@ -5,8 +5,8 @@ use std::fs::File;
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 
-use crate::otlp::{self, Format};
-use crate::store::{Row, Store, StoreError};
+use crate::otlp::{self, Batch, Format};
+use crate::store::{Store, StoreError};
 
 /// What a load read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,7 +50,7 @@ impl std::error::Error for LoadError {}
 pub fn load_json_lines(store: &Store, path: &Path) -> Result<Loaded, LoadError> {
     let file = File::open(path).map_err(LoadError::Io)?;
     let mut loaded = Loaded::default();
-    let mut rows = Vec::new();
+    let mut rows = Batch::default();
     for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
         let line = line.map_err(LoadError::Io)?;
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -58,7 +58,7 @@ pub fn load_json_lines(store: &Store, path: &Path) -> Result<Loaded, LoadError> 
         }
         loaded.lines += 1;
         match otlp::decode(Format::Json, &line) {
-            Ok(decoded) => rows.extend(decoded.spans.iter().map(Row::new)),
+            Ok(decoded) => rows.append(decoded.batch),
             Err(e) => {
                 loaded.bad_line_count += 1;
                 if loaded.bad_lines.len() < 10 {
@@ -68,7 +68,7 @@ pub fn load_json_lines(store: &Store, path: &Path) -> Result<Loaded, LoadError> 
         }
         if rows.len() >= 2048 {
             loaded.spans += store.insert(&rows).map_err(LoadError::Store)?.new_spans;
-            rows.clear();
+            rows = Batch::default();
         }
     }
     loaded.spans += store.insert(&rows).map_err(LoadError::Store)?.new_spans;

@@ -69,6 +69,12 @@ async fn run(
     if let Some(addr) = server.otlp_http_addr() {
         eprintln!("trace-view: OTLP/HTTP on http://{addr}/v1/traces");
     }
+    if let Some(addr) = server.otlp_grpc_addr() {
+        eprintln!("trace-view: OTLP/gRPC on http://{addr}");
+    }
+    for warning in server.warnings() {
+        eprintln!("trace-view: {warning}");
+    }
     eprintln!("trace-view: UI on http://{}", server.ui_addr());
     tokio::signal::ctrl_c().await?;
     eprintln!("trace-view: stopping");

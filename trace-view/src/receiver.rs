@@ -20,7 +20,7 @@ use axum::routing::post;
 use axum::Router;
 
 use crate::otlp::{self, Format};
-use crate::store::{Row, Store};
+use crate::store::Store;
 
 /// The largest request body read (compressed or not).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -155,8 +155,7 @@ async fn export(State(store): State<Arc<Store>>, request: Request) -> Response {
     // Decoding and the JSON documents take CPU: off the async workers, as the insert.
     let stored = tokio::task::spawn_blocking(move || {
         let decoded = otlp::decode(format, &body)?;
-        let rows: Vec<Row> = decoded.spans.iter().map(Row::new).collect();
-        Ok::<_, otlp::Malformed>((store.insert(&rows), decoded))
+        Ok::<_, otlp::Malformed>((store.insert(&decoded.batch), decoded))
     })
     .await;
     match stored {

@@ -287,24 +287,9 @@ impl<'a> Members<'a> {
     }
 }
 
-/// `key=value` of a plain value, as the attribute filter matches it.
-pub(crate) fn filter_text(value: &AnyValue) -> Option<String> {
-    Some(match value {
-        AnyValue::Str(s) => s.clone(),
-        AnyValue::Bool(b) => b.to_string(),
-        AnyValue::Int(i) => i.to_string(),
-        AnyValue::Double(f) => f.to_string(),
-        _ => return None,
-    })
-}
-
 impl Span {
     pub(crate) fn service(&self) -> &str {
         &self.resource.service
-    }
-
-    pub(crate) fn is_error(&self) -> bool {
-        self.status_code == StatusCode::Error
     }
 
     pub(crate) fn duration_ns(&self) -> u64 {

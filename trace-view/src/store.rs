@@ -1,29 +1,40 @@
 //! The span store: `SQLite` (the bundled library), in a file that survives a restart or in
 //! memory, bounded by a number of spans (the oldest traces go first).
 //!
-//! Tables: `spans` (one row per span: its ids, name, the `key=value` text the attribute filter
-//! searches, and the span's JSON document as the API returns it), `traces` (one summary row per
-//! trace, kept up to date as spans arrive, whatever their order) and `trace_services` (which
-//! services a trace crossed). Indexes serve the list (newest first), the service and span-name
-//! filters, and a trace's spans.
+//! Tables: `traces` (one summary row per trace, kept up to date as spans arrive, whatever
+//! their order; its integer `id`, given in arrival order, is what the other tables refer to),
+//! `spans` (one row per trace, resource and scope per write, not per span: the spans' ids, the
+//! spans themselves in their OTLP protobuf encoding, made into the API's JSON when a trace is
+//! read, and the `key=value` text the attribute filter searches), `trace_services` and
+//! `trace_names` (which services a trace crossed and which span names it holds, each indexed
+//! both ways) and `resources` (each resource's document, once). Indexes serve the list (newest
+//! first), the service and span-name filters, a trace by its id and a trace's spans.
+//!
+//! Why this shape: writing is what bounds the ingest rate. A row per trace rather than per
+//! span keeps the index entries per span well under one, and keys in arrival order append to
+//! the right end of their B-trees: only the trace-id index takes a random insert, once per
+//! trace, where random 16-byte keys everywhere dirtied a page per trace in every index.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension as _};
 use serde_json::Value as Json;
 
-use crate::otlp::attribute_text;
-use crate::span::{hex, Resource, Span};
+use crate::otlp::{stored_scope, stored_span, Batch, Chunk, SpanMeta};
+use crate::span::{hex, Resource};
 
 /// The layout of the tables; a file made with another layout is refused.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS traces (
-    trace_id BLOB PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    trace_id BLOB NOT NULL UNIQUE,
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
     span_count INTEGER NOT NULL,
@@ -32,29 +43,35 @@ CREATE TABLE IF NOT EXISTS traces (
     root_start INTEGER,
     first_name TEXT NOT NULL,
     first_start INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start);
 CREATE TABLE IF NOT EXISTS trace_services (
-    trace_id BLOB NOT NULL,
+    trace INTEGER NOT NULL,
     service TEXT NOT NULL,
-    PRIMARY KEY (trace_id, service)
+    PRIMARY KEY (trace, service)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS trace_services_by_service ON trace_services (service, trace_id);
-CREATE TABLE IF NOT EXISTS spans (
-    trace_id BLOB NOT NULL,
-    span_id BLOB NOT NULL,
+CREATE INDEX IF NOT EXISTS trace_services_by_service ON trace_services (service, trace);
+CREATE TABLE IF NOT EXISTS trace_names (
+    trace INTEGER NOT NULL,
     name TEXT NOT NULL,
+    PRIMARY KEY (trace, name)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS trace_names_by_name ON trace_names (name, trace);
+CREATE TABLE IF NOT EXISTS spans (
+    trace INTEGER NOT NULL,
+    span_ids BLOB NOT NULL,
     attrs TEXT NOT NULL,
     has_links INTEGER NOT NULL,
     resource INTEGER NOT NULL,
-    doc TEXT NOT NULL
+    scope BLOB NOT NULL,
+    spans BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace);
 CREATE TABLE IF NOT EXISTS resources (
     key INTEGER PRIMARY KEY,
+    service TEXT NOT NULL,
     doc TEXT NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS spans_by_id ON spans (trace_id, span_id);
-CREATE INDEX IF NOT EXISTS spans_by_name ON spans (name, trace_id);
 ";
 
 /// The most traces one list query returns.
@@ -76,59 +93,6 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         Self(format!("store: {e}"))
     }
-}
-
-/// A span ready to be written: its JSON document made outside the store's lock.
-#[derive(Debug)]
-pub(crate) struct Row {
-    trace_id: [u8; 16],
-    span_id: [u8; 8],
-    is_root: bool,
-    name: String,
-    service: String,
-    start: i64,
-    end: i64,
-    error: bool,
-    attrs: String,
-    has_links: bool,
-    resource: Arc<Resource>,
-    doc: String,
-}
-
-impl Row {
-    pub(crate) fn new(span: &Span) -> Self {
-        // Attribute text: "\nkey=value\n" per attribute, so a filter matches whole entries.
-        let mut attrs = String::from("\n");
-        for a in &span.attributes {
-            if let Some(text) = attribute_text(a) {
-                attrs.push_str(&text.replace('\n', " "));
-                attrs.push('\n');
-            }
-        }
-        Self {
-            trace_id: span.trace_id,
-            span_id: span.span_id,
-            is_root: span.parent_span_id.is_none(),
-            name: span.name.clone(),
-            service: span.service().to_owned(),
-            start: clamp(span.start_unix_nano),
-            end: clamp(span.end_unix_nano.max(span.start_unix_nano)),
-            error: span.is_error(),
-            attrs,
-            has_links: !span.links.is_empty(),
-            resource: Arc::clone(&span.resource),
-            doc: {
-                let mut doc = Vec::with_capacity(512);
-                span.write_json(&mut doc);
-                String::from_utf8(doc).unwrap_or_default()
-            },
-        }
-    }
-}
-
-/// Unix nanoseconds as `SQLite`'s signed 64-bit integers (until the year 2262).
-fn clamp(t: u64) -> i64 {
-    i64::try_from(t).unwrap_or(i64::MAX)
 }
 
 /// The filters of `GET /api/traces`.
@@ -198,6 +162,9 @@ pub struct Store {
 struct Inner {
     conn: Connection,
     total_spans: u64,
+    /// A bound below `max_spans`, learned when the store ran out of room first (the 1 GiB of
+    /// the in-memory database, or a full disk).
+    room: Option<u64>,
 }
 
 /// The summary of one trace's new spans in one insert.
@@ -209,6 +176,60 @@ struct Fold<'a> {
     root: Option<(&'a str, i64)>,
     first: (&'a str, i64),
     services: BTreeSet<&'a str>,
+    names: BTreeSet<&'a str>,
+}
+
+impl<'a> Fold<'a> {
+    fn new(name: &'a str, start: i64, end: i64) -> Self {
+        Self {
+            start,
+            end,
+            count: 0,
+            error: false,
+            root: None,
+            first: (name, start),
+            services: BTreeSet::new(),
+            names: BTreeSet::new(),
+        }
+    }
+
+    fn add(&mut self, name: &'a str, span: &SpanMeta) {
+        self.start = self.start.min(span.start);
+        self.end = self.end.max(span.end);
+        self.count += 1;
+        self.error |= span.error;
+        if span.is_root && self.root.is_none_or(|(_, s)| span.start < s) {
+            self.root = Some((name, span.start));
+        }
+        if span.start < self.first.1 {
+            self.first = (name, span.start);
+        }
+        self.names.insert(name);
+    }
+}
+
+/// The ids of the spans of `chunk`'s trace already stored (none for a new trace).
+fn stored_span_ids(
+    exists: &mut rusqlite::CachedStatement<'_>,
+    stored_ids: &mut rusqlite::CachedStatement<'_>,
+    chunk: &Chunk,
+) -> Result<HashSet<[u8; 8]>, rusqlite::Error> {
+    let mut ids = HashSet::with_capacity(chunk.spans.len());
+    let row: Option<i64> = exists
+        .query_row([&chunk.trace_id[..]], |r| r.get(0))
+        .optional()?;
+    if let Some(row) = row {
+        let mut rows = stored_ids.query([row])?;
+        while let Some(row) = rows.next()? {
+            let blob = row.get_ref(0)?.as_blob()?;
+            ids.extend(blob.chunks_exact(8).map(|id| {
+                let mut out = [0; 8];
+                out.copy_from_slice(id);
+                out
+            }));
+        }
+    }
+    Ok(ids)
 }
 
 impl Store {
@@ -223,7 +244,17 @@ impl Store {
         let conn = match path {
             Some(p) => Connection::open(p)
                 .map_err(|e| StoreError(format!("cannot open {}: {e}", p.display())))?,
-            None => Connection::open_in_memory()?,
+            // Not `:memory:`: its pages live in the page cache, which SQLite scans at every
+            // commit for pages past the end, a cost that grew with the store (a fifth of the
+            // ingest time at 800,000 spans). The memdb file keeps the cache bounded; the name
+            // does not start with '/', so the database is this connection's alone.
+            None => Connection::open_with_flags(
+                "file:trace-view?vfs=memdb",
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_URI
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?,
         };
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let has_tables: bool = conn.query_row(
@@ -236,10 +267,17 @@ impl Store {
                 "the store was made by another version of trace-view (layout {version}, this one reads {SCHEMA_VERSION})"
             )));
         }
-        if path.is_some() {
+        if path.is_none() {
+            conn.pragma_update(None, "journal_mode", "MEMORY")?;
+        } else {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Checkpoints copy the log into the file and sync it: fewer, larger ones (64 MiB
+            // of 4 KiB pages; larger pages were tried: a smaller file, slower writes).
+            conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
         }
+        // The page cache stays at SQLite's default 2 MiB: each commit scans it (see above), and
+        // with 8, 16 or 64 MiB the ingest measured slower, by up to a third.
         conn.execute_batch(SCHEMA)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         let total: i64 =
@@ -250,6 +288,7 @@ impl Store {
             inner: Mutex::new(Inner {
                 conn,
                 total_spans: u64::try_from(total).unwrap_or(0),
+                room: None,
             }),
             max_spans,
         };
@@ -281,69 +320,32 @@ impl Store {
             .total_spans
     }
 
-    /// Writes `rows` in one transaction, then evicts the oldest traces beyond the bound.
-    pub(crate) fn insert(&self, rows: &[Row]) -> Result<Inserted, StoreError> {
-        let max = self.max_spans;
+    /// Writes `batch` in one transaction (a span already stored, sent again by a retry, is
+    /// not written twice), then evicts the oldest traces beyond the bound.
+    ///
+    /// A store out of room before its bound (the in-memory database holds 1 GiB) keeps nine
+    /// tenths of what it holds from then on: it evicts the oldest traces and writes again.
+    pub(crate) fn insert(&self, batch: &Batch) -> Result<Inserted, StoreError> {
+        let max_spans = self.max_spans;
         self.with(|inner| {
-            let tx = inner.conn.transaction()?;
-            let mut folds: HashMap<[u8; 16], Fold<'_>> = HashMap::new();
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO spans (trace_id, span_id, name, attrs, has_links,
-                         resource, doc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?;
-                let mut resource = tx
-                    .prepare_cached("INSERT OR IGNORE INTO resources (key, doc) VALUES (?1, ?2)")?;
-                let mut last_resource = None;
-                for row in rows {
-                    if last_resource != Some(row.resource.key) {
-                        resource.execute(params![row.resource.key, row.resource.json])?;
-                        last_resource = Some(row.resource.key);
-                    }
-                    let written = insert.execute(params![
-                        &row.trace_id[..],
-                        &row.span_id[..],
-                        row.name,
-                        row.attrs,
-                        row.has_links,
-                        row.resource.key,
-                        row.doc
-                    ])?;
-                    if written == 0 {
-                        continue;
-                    }
-                    let fold = folds.entry(row.trace_id).or_insert_with(|| Fold {
-                        start: row.start,
-                        end: row.end,
-                        count: 0,
-                        error: false,
-                        root: None,
-                        first: (&row.name, row.start),
-                        services: BTreeSet::new(),
-                    });
-                    fold.start = fold.start.min(row.start);
-                    fold.end = fold.end.max(row.end);
-                    fold.count += 1;
-                    fold.error |= row.error;
-                    if row.is_root && fold.root.is_none_or(|(_, s)| row.start < s) {
-                        fold.root = Some((&row.name, row.start));
-                    }
-                    if row.start < fold.first.1 {
-                        fold.first = (&row.name, row.start);
-                    }
-                    fold.services.insert(&row.service);
+            let max = inner.room.map_or(max_spans, |room| room.min(max_spans));
+            match write(inner, batch, max) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DiskFull && inner.total_spans > 0 =>
+                {
+                    let room = inner.total_spans - inner.total_spans / 10;
+                    inner.room = Some(room);
+                    let tx = inner.conn.transaction()?;
+                    let mut total = inner.total_spans;
+                    let evicted = evict(&tx, &mut total, room)?;
+                    tx.commit()?;
+                    inner.total_spans = total;
+                    let mut inserted = write(inner, batch, room)?;
+                    inserted.evicted_traces += evicted;
+                    Ok(inserted)
                 }
+                other => other,
             }
-            let new_spans = write_summaries(&tx, &folds)?;
-            let mut total = inner.total_spans + new_spans;
-            let evicted_traces = evict(&tx, &mut total, max)?;
-            tx.commit()?;
-            inner.total_spans = total;
-            Ok(Inserted {
-                new_spans,
-                evicted_traces,
-            })
         })
     }
 
@@ -353,7 +355,7 @@ impl Store {
             "SELECT trace_id, coalesce(root_name, first_name), root_name IS NOT NULL, start,
                  end - start, span_count, error,
                  (SELECT group_concat(service, char(10)) FROM trace_services s
-                  WHERE s.trace_id = t.trace_id)
+                  WHERE s.trace = t.id)
              FROM traces t WHERE 1",
         );
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
@@ -364,21 +366,21 @@ impl Store {
         if let Some(s) = &query.service {
             arg(
                 &mut sql,
-                " AND trace_id IN (SELECT trace_id FROM trace_services WHERE service = ?)",
+                " AND id IN (SELECT trace FROM trace_services WHERE service = ?)",
                 s.clone().into(),
             );
         }
         if let Some(n) = &query.name {
             arg(
                 &mut sql,
-                " AND trace_id IN (SELECT trace_id FROM spans WHERE name = ?)",
+                " AND id IN (SELECT trace FROM trace_names WHERE name = ?)",
                 n.clone().into(),
             );
         }
         if let Some(a) = &query.attribute {
             arg(
                 &mut sql,
-                " AND trace_id IN (SELECT trace_id FROM spans WHERE instr(attrs, ?) > 0)",
+                " AND id IN (SELECT trace FROM spans WHERE instr(attrs, ?) > 0)",
                 format!("\n{a}\n").into(),
             );
         }
@@ -438,49 +440,58 @@ impl Store {
     pub(crate) fn trace(&self, trace_id: [u8; 16]) -> Result<Option<String>, StoreError> {
         self.with(|inner| {
             let mut stmt = inner.conn.prepare_cached(
-                "SELECT s.doc, s.has_links, r.doc FROM spans s
+                "SELECT s.spans, s.scope, r.service, r.doc FROM traces t
+                 JOIN spans s ON s.trace = t.id
                  LEFT JOIN resources r ON r.key = s.resource
-                 WHERE s.trace_id = ?1 ORDER BY s.rowid",
+                 WHERE t.trace_id = ?1 ORDER BY s.rowid",
             )?;
             let mut exists = inner
                 .conn
                 .prepare_cached("SELECT 1 FROM traces WHERE trace_id = ?1")?;
-            let rows = stmt.query_map([&trace_id[..]], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, bool>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            })?;
+            let mut rows = stmt.query([&trace_id[..]])?;
             let mut out = String::from("[");
-            for row in rows {
-                let (mut doc, has_links, resource) = row?;
-                if has_links {
-                    let mut span: Json = serde_json::from_str(&doc).unwrap_or(Json::Null);
-                    if let Some(Json::Array(links)) = span.get_mut("links") {
-                        for link in links {
-                            let stored = link
-                                .get("trace_id")
-                                .and_then(Json::as_str)
-                                .and_then(crate::span::parse_hex::<16>)
-                                .map(|id| exists.exists([&id[..]]))
-                                .transpose()?
-                                .unwrap_or(false);
-                            link["stored"] = stored.into();
+            let mut doc = Vec::with_capacity(1024);
+            while let Some(row) = rows.next()? {
+                let mut spans = row.get_ref(0)?.as_blob()?;
+                let scope = Arc::new(stored_scope(row.get_ref(1)?.as_blob()?));
+                let resource = Arc::new(Resource {
+                    service: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    json: row
+                        .get::<_, Option<String>>(3)?
+                        .unwrap_or_else(|| "{\"attributes\":[]}".to_owned()),
+                    key: 0,
+                });
+                while let Some(span) = stored_span(&mut spans, &resource, &scope) {
+                    doc.clear();
+                    span.write_json(&mut doc);
+                    let mut text = String::from_utf8_lossy(&doc);
+                    if !span.links.is_empty() {
+                        let mut json: Json = serde_json::from_str(&text).unwrap_or(Json::Null);
+                        if let Some(Json::Array(links)) = json.get_mut("links") {
+                            for link in links {
+                                let stored = link
+                                    .get("trace_id")
+                                    .and_then(Json::as_str)
+                                    .and_then(crate::span::parse_hex::<16>)
+                                    .map(|id| exists.exists([&id[..]]))
+                                    .transpose()?
+                                    .unwrap_or(false);
+                                link["stored"] = stored.into();
+                            }
                         }
+                        text = Cow::Owned(json.to_string());
                     }
-                    doc = span.to_string();
+                    if out.len() > 1 {
+                        out.push(',');
+                    }
+                    // The document is an object: put the resource in as its first member.
+                    out.push_str("{\"resource\":");
+                    out.push_str(&resource.json);
+                    if text.len() > 2 {
+                        out.push(',');
+                    }
+                    out.push_str(text.get(1..).unwrap_or("}"));
                 }
-                if out.len() > 1 {
-                    out.push(',');
-                }
-                // The document is an object: put the resource in as its first member.
-                out.push_str("{\"resource\":");
-                out.push_str(resource.as_deref().unwrap_or("{\"attributes\":[]}"));
-                if doc.len() > 2 {
-                    out.push(',');
-                }
-                out.push_str(doc.get(1..).unwrap_or("}"));
             }
             out.push(']');
             Ok((out.len() > 2).then_some(out))
@@ -503,7 +514,7 @@ impl Store {
         self.with(|inner| {
             let mut stmt = inner
                 .conn
-                .prepare_cached("SELECT DISTINCT name FROM spans ORDER BY name LIMIT 500")?;
+                .prepare_cached("SELECT DISTINCT name FROM trace_names ORDER BY name LIMIT 500")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect()
         })
@@ -520,12 +531,95 @@ impl Store {
     }
 }
 
-/// Folds one insert's new spans into the trace summaries; returns how many spans were new.
+/// [`Store::insert`] in one transaction, with `max` as the bound.
+fn write(inner: &mut Inner, batch: &Batch, max: u64) -> Result<Inserted, rusqlite::Error> {
+    let tx = inner.conn.transaction()?;
+    // Which spans are new (a retry's are not), and the new summaries.
+    let mut folds: HashMap<[u8; 16], Fold<'_>> = HashMap::new();
+    let mut keeps: Vec<Vec<bool>> = Vec::with_capacity(batch.chunks.len());
+    {
+        let mut exists = tx.prepare_cached("SELECT id FROM traces WHERE trace_id = ?1")?;
+        let mut stored_ids = tx.prepare_cached("SELECT span_ids FROM spans WHERE trace = ?1")?;
+        // The span ids of each trace this write touches: the stored ones, then the new.
+        let mut seen: HashMap<[u8; 16], HashSet<[u8; 8]>> = HashMap::new();
+        for chunk in &batch.chunks {
+            let ids = match seen.entry(chunk.trace_id) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(stored_span_ids(&mut exists, &mut stored_ids, chunk)?),
+            };
+            let keep: Vec<bool> = (0..chunk.spans.len())
+                .map(|i| ids.insert(chunk.span_id(i)))
+                .collect();
+            for (span, _) in chunk.spans.iter().zip(&keep).filter(|(_, k)| **k) {
+                let name = chunk.names[span.name].as_str();
+                folds
+                    .entry(chunk.trace_id)
+                    .or_insert_with(|| Fold::new(name, span.start, span.end))
+                    .add(name, span);
+            }
+            if let Some(fold) = folds.get_mut(&chunk.trace_id) {
+                fold.services.insert(&batch.groups[chunk.group].0.service);
+            }
+            keeps.push(keep);
+        }
+    }
+    let (new_spans, rows) = write_summaries(&tx, &folds)?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO spans (trace, span_ids, attrs, has_links, resource, scope, spans)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        let mut resource = tx.prepare_cached(
+            "INSERT OR IGNORE INTO resources (key, service, doc) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut last_resource = None;
+        for (chunk, keep) in batch.chunks.iter().zip(&keeps) {
+            let Some(row) = rows.get(&chunk.trace_id) else {
+                continue;
+            };
+            if !keep.contains(&true) {
+                continue;
+            }
+            let (chunk_resource, scope) = &batch.groups[chunk.group];
+            if last_resource != Some(chunk_resource.key) {
+                resource.execute(params![
+                    chunk_resource.key,
+                    chunk_resource.service,
+                    chunk_resource.json
+                ])?;
+                last_resource = Some(chunk_resource.key);
+            }
+            let (span_ids, encoded, attrs) = chunk.kept(keep);
+            let has_links = chunk.spans.iter().zip(keep).any(|(s, k)| *k && s.has_links);
+            insert.execute(params![
+                row,
+                &span_ids[..],
+                &attrs[..],
+                has_links,
+                chunk_resource.key,
+                scope,
+                &encoded[..]
+            ])?;
+        }
+    }
+    let mut total = inner.total_spans + new_spans;
+    let evicted_traces = evict(&tx, &mut total, max)?;
+    tx.commit()?;
+    inner.total_spans = total;
+    Ok(Inserted {
+        new_spans,
+        evicted_traces,
+    })
+}
+
+/// Folds one insert's new spans into the trace summaries; returns how many spans were new
+/// and each trace's row.
 fn write_summaries(
     tx: &rusqlite::Transaction<'_>,
     folds: &HashMap<[u8; 16], Fold<'_>>,
-) -> Result<u64, rusqlite::Error> {
+) -> Result<(u64, HashMap<[u8; 16], i64>), rusqlite::Error> {
     let mut new_spans = 0;
+    let mut rows = HashMap::with_capacity(folds.len());
     let mut upsert = tx.prepare_cached(
         "INSERT INTO traces (trace_id, start, end, span_count, error, root_name,
              root_start, first_name, first_start)
@@ -543,29 +637,38 @@ fn write_summaries(
                  THEN excluded.root_start ELSE root_start END,
              first_name = CASE WHEN excluded.first_start < first_start
                  THEN excluded.first_name ELSE first_name END,
-             first_start = min(first_start, excluded.first_start)",
+             first_start = min(first_start, excluded.first_start)
+         RETURNING id",
     )?;
-    let mut service = tx.prepare_cached(
-        "INSERT OR IGNORE INTO trace_services (trace_id, service) VALUES (?1, ?2)",
-    )?;
+    let mut service =
+        tx.prepare_cached("INSERT OR IGNORE INTO trace_services (trace, service) VALUES (?1, ?2)")?;
+    let mut name =
+        tx.prepare_cached("INSERT OR IGNORE INTO trace_names (trace, name) VALUES (?1, ?2)")?;
     for (trace_id, f) in folds {
-        upsert.execute(params![
-            &trace_id[..],
-            f.start,
-            f.end,
-            f.count,
-            f.error,
-            f.root.map(|r| r.0),
-            f.root.map(|r| r.1),
-            f.first.0,
-            f.first.1
-        ])?;
+        let row: i64 = upsert.query_row(
+            params![
+                &trace_id[..],
+                f.start,
+                f.end,
+                f.count,
+                f.error,
+                f.root.map(|r| r.0),
+                f.root.map(|r| r.1),
+                f.first.0,
+                f.first.1
+            ],
+            |r| r.get(0),
+        )?;
         for s in &f.services {
-            service.execute(params![&trace_id[..], s])?;
+            service.execute(params![row, s])?;
         }
+        for n in &f.names {
+            name.execute(params![row, n])?;
+        }
+        rows.insert(*trace_id, row);
         new_spans += u64::try_from(f.count).unwrap_or(0);
     }
-    Ok(new_spans)
+    Ok((new_spans, rows))
 }
 
 /// Removes the oldest traces (by start time) until at most `max` spans remain.
@@ -576,8 +679,8 @@ fn evict(
 ) -> Result<u64, rusqlite::Error> {
     let mut evicted = 0;
     while *total > max {
-        let oldest: Vec<(Vec<u8>, i64)> = tx
-            .prepare_cached("SELECT trace_id, span_count FROM traces ORDER BY start LIMIT 64")?
+        let oldest: Vec<(i64, i64)> = tx
+            .prepare_cached("SELECT id, span_count FROM traces ORDER BY start LIMIT 64")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         if oldest.is_empty() {
@@ -585,12 +688,14 @@ fn evict(
             break;
         }
         for (id, count) in oldest {
-            tx.prepare_cached("DELETE FROM spans WHERE trace_id = ?1")?
-                .execute([&id])?;
-            tx.prepare_cached("DELETE FROM trace_services WHERE trace_id = ?1")?
-                .execute([&id])?;
-            tx.prepare_cached("DELETE FROM traces WHERE trace_id = ?1")?
-                .execute([&id])?;
+            tx.prepare_cached("DELETE FROM spans WHERE trace = ?1")?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM trace_services WHERE trace = ?1")?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM trace_names WHERE trace = ?1")?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM traces WHERE id = ?1")?
+                .execute([id])?;
             *total = total.saturating_sub(u64::try_from(count).unwrap_or(0));
             evicted += 1;
             if *total <= max {
@@ -599,4 +704,73 @@ fn evict(
         }
     }
     Ok(evicted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otlp::{self, Format};
+
+    /// A request of one trace (`t`) with 20 spans, each with a 1 KiB attribute.
+    fn request(t: u32) -> Batch {
+        let spans: Vec<String> = (1..=20)
+            .map(|s| {
+                format!(
+                    r#"{{"traceId":"{t:032x}","spanId":"{s:016x}","name":"s{s}",
+                    "startTimeUnixNano":"{start}","endTimeUnixNano":"{start}",
+                    "attributes":[{{"key":"pad","value":{{"stringValue":"{pad}"}}}}]}}"#,
+                    start = u64::from(t) * 1000 + s,
+                    pad = "x".repeat(1024),
+                )
+            })
+            .collect();
+        let body = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        );
+        otlp::decode(Format::Json, body.as_bytes()).unwrap().batch
+    }
+
+    #[test]
+    fn a_store_out_of_room_evicts_and_keeps_writing() {
+        let store = Store::open(None, 1_000_000).unwrap();
+        // About 1 MiB of pages: room for a few dozen of these traces.
+        store
+            .with(|inner| inner.conn.pragma_update(None, "max_page_count", 256))
+            .unwrap();
+        for t in 1..=100 {
+            store.insert(&request(t)).unwrap();
+        }
+        let kept = store.span_count();
+        assert!(kept < 100 * 20, "{kept}");
+        let room = store.with(|inner| Ok(inner.room)).unwrap().unwrap();
+        assert!(kept <= room, "{kept} > {room}");
+        let newest = store.summary(trace(100)).unwrap().unwrap();
+        assert_eq!(newest.span_count, 20);
+        assert!(store.summary(trace(1)).unwrap().is_none());
+        let counted: i64 = store
+            .with(|inner| {
+                inner
+                    .conn
+                    .query_row("SELECT sum(span_count) FROM traces", [], |r| r.get(0))
+            })
+            .unwrap();
+        assert_eq!(u64::try_from(counted).unwrap(), kept);
+    }
+
+    #[test]
+    fn two_stores_in_memory_are_two_databases() {
+        let (a, b) = (
+            Store::open(None, 100).unwrap(),
+            Store::open(None, 100).unwrap(),
+        );
+        a.insert(&request(1)).unwrap();
+        assert_eq!((a.span_count(), b.span_count()), (20, 0));
+        assert!(b.summary(trace(1)).unwrap().is_none());
+        assert_eq!(a.summary(trace(1)).unwrap().unwrap().span_count, 20);
+    }
+
+    fn trace(t: u32) -> [u8; 16] {
+        u128::from(t).to_be_bytes()
+    }
 }

@@ -1,5 +1,5 @@
-//! OTLP/HTTP in: protobuf and JSON, gzip or not, from the project's own exporter; malformed
-//! requests get the specification's answers and never stop the receiver.
+//! OTLP in: HTTP (protobuf and JSON) and gRPC, gzip or not, from the project's own exporter;
+//! malformed requests get the specification's answers and never stop the receiver.
 
 mod common;
 
@@ -17,6 +17,8 @@ fn protobuf_and_json_with_and_without_gzip_store_everything() {
         (2, Protocol::HttpProtobuf, true),
         (3, Protocol::HttpJson, false),
         (4, Protocol::HttpJson, true),
+        (5, Protocol::Grpc, false),
+        (6, Protocol::Grpc, true),
     ];
     for (t, protocol, gzip) in cases {
         let spans = [
@@ -66,7 +68,7 @@ fn protobuf_and_json_with_and_without_gzip_store_everything() {
             .any(|a| a["key"] == "service.name" && a["value"] == format!("svc-{t}")));
     }
     let list = viewer.get_json("/api/traces");
-    assert_eq!(list.as_array().unwrap().len(), 4);
+    assert_eq!(list.as_array().unwrap().len(), 6);
     assert_eq!(list[0]["root_name"], "checkout");
     assert_eq!(list[0]["span_count"], 3);
     assert_eq!(list[0]["error"], true);

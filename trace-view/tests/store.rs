@@ -94,3 +94,35 @@ fn a_smaller_bound_applies_when_the_store_is_reopened() {
     viewer.stop();
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+#[test]
+fn a_span_sent_again_is_stored_once() {
+    let viewer = Viewer::start(None, 1000);
+    let spans = [
+        span(7, 1, None, "root", 0, 10),
+        span(7, 2, Some(1), "child", 1, 2),
+    ];
+    viewer.send("svc", Protocol::HttpProtobuf, false, &spans);
+    // A retry of the same batch, then one old span with a new one, in another encoding.
+    viewer.send("svc", Protocol::HttpProtobuf, false, &spans);
+    viewer.send(
+        "svc",
+        Protocol::HttpJson,
+        false,
+        &[spans[1].clone(), span(7, 3, Some(1), "late", 3, 4)],
+    );
+    let trace = viewer.get_json(&format!("/api/traces/{}", hex_trace(7)));
+    let names: Vec<&str> = trace
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["root", "child", "late"]);
+    assert_eq!(viewer.get_json("/api/traces")[0]["span_count"], 3);
+    assert_eq!(viewer.server.as_ref().unwrap().store().span_count(), 3);
+    // The span names of every write are listed and filter the trace.
+    let late = viewer.get_json("/api/traces?name=late");
+    assert_eq!(late[0]["trace_id"], hex_trace(7));
+    viewer.stop();
+}

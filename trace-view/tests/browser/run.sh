@@ -57,7 +57,7 @@ address() {
   echo "no address in $1:" >&2; cat "$1" >&2; exit 1
 }
 
-"$view_bin" --otlp-http 127.0.0.1:0 --ui 127.0.0.1:0 --store "$work/spans.db" 2>"$work/trace-view.log" &
+"$view_bin" --otlp-http 127.0.0.1:0 --otlp-grpc 127.0.0.1:0 --ui 127.0.0.1:0 --store "$work/spans.db" 2>"$work/trace-view.log" &
 pids+=($!)
 otlp=$(address "$work/trace-view.log" 'OTLP/HTTP on http://127\.0\.0\.1:[0-9]+')
 ui=$(address "$work/trace-view.log" 'UI on http://127\.0\.0\.1:[0-9]+')

@@ -1,5 +1,5 @@
 //! Shared by the tests: a viewer on ephemeral loopback ports, spans made by hand, and the
-//! exporters of trace-exporters to send them over real OTLP/HTTP.
+//! exporters of trace-exporters to send them over real OTLP/HTTP and OTLP/gRPC.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -20,6 +20,7 @@ pub struct Viewer {
     pub server: Option<trace_view::Server>,
     pub ui: SocketAddr,
     pub otlp: SocketAddr,
+    pub grpc: SocketAddr,
 }
 
 impl Viewer {
@@ -31,6 +32,8 @@ impl Viewer {
             .unwrap();
         let options = trace_view::Options {
             otlp_http: Some("127.0.0.1:0".parse().unwrap()),
+            otlp_grpc: Some("127.0.0.1:0".parse().unwrap()),
+            otlp_grpc_required: true,
             ui: "127.0.0.1:0".parse().unwrap(),
             store,
             max_spans,
@@ -39,6 +42,7 @@ impl Viewer {
         Self {
             ui: server.ui_addr(),
             otlp: server.otlp_http_addr().unwrap(),
+            grpc: server.otlp_grpc_addr().unwrap(),
             server: Some(server),
             runtime,
         }
@@ -95,10 +99,16 @@ impl Viewer {
         (status, content_type, body)
     }
 
-    /// Sends `spans` from `service` with the project's OTLP exporter.
+    /// Sends `spans` from `service` with the project's OTLP exporter (to the gRPC receiver
+    /// for `Protocol::Grpc`).
     pub fn send(&self, service: &str, protocol: Protocol, gzip: bool, spans: &[SpanData]) {
+        let endpoint = if protocol == Protocol::Grpc {
+            format!("http://{}", self.grpc)
+        } else {
+            self.endpoint()
+        };
         let mut exporter = OtlpExporter::builder()
-            .endpoint(self.endpoint())
+            .endpoint(endpoint)
             .protocol(protocol)
             .compression_option(gzip.then_some(Compression::Gzip))
             .build()
