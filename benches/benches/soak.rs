@@ -26,6 +26,7 @@
 //! `ACCOUNTING OK` when produced = exported + dropped + failed after the final shutdown,
 //! `ACCOUNTING MISMATCH` otherwise. The figures go into RELIABILITY.md.
 
+use benches::count_spans;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::io::{ErrorKind, Read, Write};
@@ -368,55 +369,6 @@ fn wait_for_close(stream: &mut TcpStream, shared: &Shared) {
             Err(_) => return,
         }
     }
-}
-
-/// Spans in an `ExportTraceServiceRequest` (protobuf), counted without decoding them:
-/// `resource_spans` (1) > `scope_spans` (2) > `spans` (2).
-fn count_spans(request: &[u8]) -> Option<u64> {
-    let mut n = 0u64;
-    for resource_spans in fields(request, 1)? {
-        for scope_spans in fields(resource_spans, 2)? {
-            n += u64::try_from(fields(scope_spans, 2)?.len()).ok()?;
-        }
-    }
-    Some(n)
-}
-
-/// The length-delimited fields numbered `wanted` of one protobuf message.
-fn fields(mut msg: &[u8], wanted: u64) -> Option<Vec<&[u8]>> {
-    fn varint(buf: &mut &[u8]) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let (&b, rest) = buf.split_first()?;
-            *buf = rest;
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(v);
-            }
-        }
-        None
-    }
-    let mut out = Vec::new();
-    while !msg.is_empty() {
-        let key = varint(&mut msg)?;
-        match key & 7 {
-            0 => {
-                varint(&mut msg)?;
-            }
-            1 => msg = msg.get(8..)?,
-            2 => {
-                let len = usize::try_from(varint(&mut msg)?).ok()?;
-                let (field, rest) = (msg.get(..len)?, msg.get(len..)?);
-                if key >> 3 == wanted {
-                    out.push(field);
-                }
-                msg = rest;
-            }
-            5 => msg = msg.get(4..)?,
-            _ => return None,
-        }
-    }
-    Some(out)
 }
 
 // ------------------------------------------------------------------ latency histogram

@@ -227,14 +227,8 @@ async fn spawn_grpc(
     addr: SocketAddr,
     store: Arc<Store>,
 ) -> Result<SocketAddr, Error> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::Bind(addr, e))?;
-    let bound = listener.local_addr().map_err(|e| Error::Bind(addr, e))?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    server.stop.push(stop);
-    server.tasks.push(tokio::spawn(async move {
-        let result = tonic::transport::Server::builder()
+    serve(server, addr, |listener, stopped| async move {
+        tonic::transport::Server::builder()
             .add_service(grpc::TraceService::new(store))
             .serve_with_incoming_shutdown(
                 tonic::transport::server::TcpIncoming::from(listener),
@@ -242,12 +236,10 @@ async fn spawn_grpc(
                     let _ = stopped.await;
                 },
             )
-            .await;
-        if let Err(e) = result {
-            eprintln!("trace-view: server on {bound} stopped: {e}");
-        }
-    }));
-    Ok(bound)
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await
 }
 
 async fn spawn(
@@ -255,19 +247,33 @@ async fn spawn(
     addr: SocketAddr,
     router: axum::Router,
 ) -> Result<SocketAddr, Error> {
+    serve(server, addr, |listener, stopped| async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// Binds `addr` and runs `run` on the listener as a task of `server`, with the receiver that
+/// completes when the server stops (for a graceful shutdown).
+async fn serve<F, Fut>(server: &mut Server, addr: SocketAddr, run: F) -> Result<SocketAddr, Error>
+where
+    F: FnOnce(tokio::net::TcpListener, oneshot::Receiver<()>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+{
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Error::Bind(addr, e))?;
     let bound = listener.local_addr().map_err(|e| Error::Bind(addr, e))?;
     let (stop, stopped) = oneshot::channel::<()>();
     server.stop.push(stop);
+    let task = run(listener, stopped);
     server.tasks.push(tokio::spawn(async move {
-        let result = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(e) = result {
+        if let Err(e) = task.await {
             eprintln!("trace-view: server on {bound} stopped: {e}");
         }
     }));
