@@ -15,7 +15,7 @@
 
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -29,15 +29,12 @@ use trace_core::ExportError;
 use ureq::http::{HeaderValue, Request as HttpRequest};
 
 use super::proto::{self, PartialSuccess};
-use super::retry::{Jitter, RetryConfig};
-use super::{Attempts, Compression, ShutdownSignal, TlsSettings};
+use super::retry::RetryConfig;
+use super::{send_with_retries, Attempt, Compression, ShutdownSignal, TlsSettings};
 use crate::config_error::{BuilderOption, ConfigError};
 
 /// The gRPC method of `TraceService.Export`.
 const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-
-/// The shortest wait after a `RetryInfo` answer.
-const MIN_RETRY_INFO: Duration = Duration::from_millis(100);
 
 /// How often an attempt in flight looks whether a shutdown began with a deadline it passed.
 const WIND_DOWN_POLL: Duration = Duration::from_millis(20);
@@ -267,52 +264,41 @@ pub(crate) fn send(
     retries: &AtomicU64,
     until: Option<Instant>,
 ) -> Result<PartialSuccess, ExportError> {
-    let mut attempts = Attempts::start(config.timeout, config.retry.is_enabled(), until);
-    let mut jitter = Jitter::new();
-    let mut retry_number = 0u32;
-    loop {
-        let Some(remaining) = attempts.remaining(shutdown) else {
-            return Err(ExportError::Timeout);
-        };
-        let attempt = config.block_on(attempt(config, body.clone(), remaining, shutdown));
-        let status = match attempt {
-            Ok(response) => return Ok(proto::decode_partial_success(&response).unwrap_or_default()),
-            Err(status) => status,
-        };
-        let failure = Failure::of(&status);
-        let error = || failure.error(config, &status);
-        let wait = match failure {
-            Failure::Unreachable if attempts.winding_down() => {
-                return Err(ExportError::new(format!(
-                    "{} (no retry: the collector is not there)",
-                    error()
-                )))
-            }
-            Failure::Unreachable | Failure::Transport => {
-                config.retry.backoff(retry_number, &mut jitter)
-            }
-            Failure::Answer => match retry_delay(&status) {
-                Retry::No => return Err(error()),
-                Retry::Backoff => config.retry.backoff(retry_number, &mut jitter),
-                // A "retry now" is honoured after a short pause, so a collector that
-                // answers it in a loop is not hammered.
-                Retry::After(hint) => {
-                    hint.max(config.retry.initial_backoff_value().min(MIN_RETRY_INFO))
+    send_with_retries(
+        &config.retry,
+        config.timeout,
+        until,
+        shutdown,
+        retries,
+        |remaining, attempts| {
+            let status = match config.block_on(attempt(config, body.clone(), remaining, shutdown)) {
+                Ok(response) => {
+                    return Attempt::Done(Ok(
+                        proto::decode_partial_success(&response).unwrap_or_default()
+                    ))
                 }
-            },
-            Failure::TimedOut => config.retry.backoff(retry_number, &mut jitter),
-            Failure::WoundDown => {
-                return Err(ExportError::new(format!(
-                    "{} (no retry: shutting down)",
-                    error()
-                )))
+                Err(status) => status,
+            };
+            let failure = Failure::of(&status);
+            let error = failure.error(config, &status);
+            match failure {
+                Failure::Unreachable if attempts.winding_down() => Attempt::Done(Err(
+                    ExportError::new(format!("{error} (no retry: the collector is not there)")),
+                )),
+                Failure::Unreachable | Failure::Transport | Failure::TimedOut => {
+                    Attempt::Retry(error, None)
+                }
+                Failure::Answer => match retry_delay(&status) {
+                    Retry::No => Attempt::Done(Err(error)),
+                    Retry::Backoff => Attempt::Retry(error, None),
+                    Retry::After(hint) => Attempt::Retry(error, Some(hint)),
+                },
+                Failure::WoundDown => Attempt::Done(Err(ExportError::new(format!(
+                    "{error} (no retry: shutting down)"
+                )))),
             }
-        };
-        let error = error();
-        shutdown.wait_to_retry(error, wait, &attempts)?;
-        retries.fetch_add(1, Ordering::Relaxed);
-        retry_number = retry_number.saturating_add(1);
-    }
+        },
+    )
 }
 
 /// One `Export` call, given up after `timeout` (with `grpc-timeout` telling the server the

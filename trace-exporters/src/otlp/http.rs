@@ -1,6 +1,6 @@
 //! One export over HTTP: the request, the retry loop, reading the answer.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant, SystemTime};
 
 use trace_core::ExportError;
@@ -8,12 +8,12 @@ use ureq::http::{HeaderName, HeaderValue};
 
 use super::endpoint::{require_tls_for_https, validate_url};
 use super::proto::PartialSuccess;
-use super::retry::{self, Jitter, RetryConfig};
-use super::{json_encoding, proto, Attempts, Compression, Protocol, ShutdownSignal, TlsSettings};
+use super::retry::{self, RetryConfig};
+use super::{
+    json_encoding, proto, send_with_retries, Attempt, Compression, Protocol, ShutdownSignal,
+    TlsSettings,
+};
 use crate::config_error::{BuilderOption, ConfigError};
-
-/// The shortest wait after a `Retry-After` answer.
-const MIN_RETRY_AFTER: Duration = Duration::from_millis(100);
 
 /// Largest collector answer read (a partial-success message or an error).
 const MAX_RESPONSE: u64 = 1 << 20;
@@ -185,55 +185,41 @@ pub(crate) fn send(
     retries: &AtomicU64,
     until: Option<Instant>,
 ) -> Result<PartialSuccess, ExportError> {
-    let mut attempts = Attempts::start(config.timeout, config.retry.is_enabled(), until);
-    let mut jitter = Jitter::new();
-    let mut retry_number = 0u32;
-    loop {
-        let Some(remaining) = attempts.remaining(shutdown) else {
-            return Err(ExportError::Timeout);
-        };
-        let (error, wait) = match send_once(config, body, remaining) {
+    send_with_retries(
+        &config.retry,
+        config.timeout,
+        until,
+        shutdown,
+        retries,
+        |remaining, attempts| match send_once(config, body, remaining) {
             Ok(reply) if (200..300).contains(&reply.status) => {
-                return Ok(read_partial_success(config.protocol, &reply.body));
+                Attempt::Done(Ok(read_partial_success(config.protocol, &reply.body)))
             }
             Ok(reply) if retry::is_retryable_status(reply.status) => {
                 let hint = reply
                     .retry_after
                     .as_deref()
                     .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-                // A "retry now" is honoured after a short pause, so a collector
-                // answering `Retry-After: 0` in a loop is not hammered.
-                let floor = config.retry.initial_backoff_value().min(MIN_RETRY_AFTER);
-                (
-                    status_error(config, &reply),
-                    hint.map_or_else(
-                        || config.retry.backoff(retry_number, &mut jitter),
-                        |h| h.max(floor),
-                    ),
-                )
+                Attempt::Retry(status_error(config, &reply), hint)
             }
-            Ok(reply) => return Err(status_error(config, &reply)),
+            Ok(reply) => Attempt::Done(Err(status_error(config, &reply))),
             Err(e) if attempts.winding_down() && is_unreachable(&e) => {
-                return Err(ExportError::new(format!(
+                Attempt::Done(Err(ExportError::new(format!(
                     "OTLP export to {} failed: {e} (no retry: the collector is not there)",
                     config.endpoint
-                )))
+                ))))
             }
-            Err(e) if is_retryable_error(&e) => (
-                ExportError::new(format!("OTLP export to {} failed: {e}", config.endpoint)),
-                config.retry.backoff(retry_number, &mut jitter),
-            ),
             Err(e) => {
-                return Err(ExportError::new(format!(
-                    "OTLP export to {} failed: {e}",
-                    config.endpoint
-                )))
+                let error =
+                    ExportError::new(format!("OTLP export to {} failed: {e}", config.endpoint));
+                if is_retryable_error(&e) {
+                    Attempt::Retry(error, None)
+                } else {
+                    Attempt::Done(Err(error))
+                }
             }
-        };
-        shutdown.wait_to_retry(error, wait, &attempts)?;
-        retries.fetch_add(1, Ordering::Relaxed);
-        retry_number = retry_number.saturating_add(1);
-    }
+        },
+    )
 }
 
 fn send_once(config: &HttpConfig, body: &[u8], timeout: Duration) -> Result<Reply, ureq::Error> {

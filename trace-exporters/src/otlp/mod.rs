@@ -300,6 +300,52 @@ impl Attempts {
     }
 }
 
+/// What one attempt of an export leaves to do (see [`send_with_retries`]).
+pub(crate) enum Attempt {
+    /// Finished: the collector took the request, or the failure is final.
+    Done(Result<proto::PartialSuccess, ExportError>),
+    /// Failed in a way worth another try: after the backoff (`None`), or after the wait the
+    /// collector asked for (`Retry-After`, `RetryInfo`).
+    Retry(ExportError, Option<Duration>),
+}
+
+/// The shortest wait after a collector's "retry after" (so one answering "now" in a loop is
+/// not hammered), unless the initial backoff is shorter.
+const MIN_RETRY_HINT: Duration = Duration::from_millis(100);
+
+/// Sends with `attempt` (given the time left, and the budget for `winding_down`) until the
+/// collector takes the request, the error is final, the export timeout (or the flush or
+/// shutdown deadline `until`) is spent or shutdown starts, counting retries: the one retry
+/// loop of both transports.
+pub(crate) fn send_with_retries(
+    retry: &retry::RetryConfig,
+    timeout: Duration,
+    until: Option<Instant>,
+    shutdown: &ShutdownSignal,
+    retries: &AtomicU64,
+    mut attempt: impl FnMut(Duration, &Attempts) -> Attempt,
+) -> Result<proto::PartialSuccess, ExportError> {
+    let mut attempts = Attempts::start(timeout, retry.is_enabled(), until);
+    let mut jitter = retry::Jitter::new();
+    let mut retry_number = 0u32;
+    loop {
+        let Some(remaining) = attempts.remaining(shutdown) else {
+            return Err(ExportError::Timeout);
+        };
+        let (error, hint) = match attempt(remaining, &attempts) {
+            Attempt::Done(result) => return result,
+            Attempt::Retry(error, hint) => (error, hint),
+        };
+        let wait = match hint {
+            Some(hint) => hint.max(retry.initial_backoff_value().min(MIN_RETRY_HINT)),
+            None => retry.backoff(retry_number, &mut jitter),
+        };
+        shutdown.wait_to_retry(error, wait, &attempts)?;
+        retries.fetch_add(1, Ordering::Relaxed);
+        retry_number = retry_number.saturating_add(1);
+    }
+}
+
 /// Lets a retry wait be cut short: by `shutdown`, or by `begin_shutdown`'s deadline.
 #[derive(Debug, Default)]
 pub(crate) struct ShutdownSignal {
