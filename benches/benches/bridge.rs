@@ -8,6 +8,8 @@
 //! `profile-<case>` runs one case 200 000 times, alone, for callgrind
 //! (`benches/scripts/instructions.sh` counts them).
 
+mod support;
+
 use std::hint::black_box;
 
 use criterion::Criterion;
@@ -86,17 +88,6 @@ fn bridge() -> tracing::Dispatch {
     tracing::Dispatch::new(tracing_subscriber::registry().with(trace_bridge::tracing_layer()))
 }
 
-#[derive(Debug)]
-struct DiscardOtel;
-impl opentelemetry_sdk::trace::SpanExporter for DiscardOtel {
-    async fn export(
-        &self,
-        _batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
-}
-
 /// `tracing-opentelemetry` over the OpenTelemetry SDK (sampled, batched, discarded).
 fn tracing_opentelemetry() -> (
     opentelemetry_sdk::trace::SdkTracerProvider,
@@ -105,7 +96,7 @@ fn tracing_opentelemetry() -> (
     use opentelemetry::trace::TracerProvider as _;
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
         .with_sampler(opentelemetry_sdk::trace::Sampler::AlwaysOn)
-        .with_batch_exporter(DiscardOtel)
+        .with_batch_exporter(support::DiscardOtel)
         .build();
     let tracer = provider.tracer("bench");
     let dispatch = tracing::Dispatch::new(

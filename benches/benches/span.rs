@@ -5,6 +5,8 @@
 //! table (median of several timed runs per case, ns per call, ratios to the bare function and
 //! to each peer) that goes into BENCHMARKS.md.
 
+mod support;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -105,17 +107,6 @@ fn unsampled_parent() -> Context {
     ))
 }
 
-#[derive(Debug)]
-struct DiscardOtel;
-impl opentelemetry_sdk::trace::SpanExporter for DiscardOtel {
-    async fn export(
-        &self,
-        _batch: Vec<opentelemetry_sdk::trace::SpanData>,
-    ) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
-}
-
 fn otel_tracer(
     sampled: bool,
 ) -> (
@@ -130,7 +121,7 @@ fn otel_tracer(
     };
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
         .with_sampler(otel_sampler)
-        .with_batch_exporter(DiscardOtel)
+        .with_batch_exporter(support::DiscardOtel)
         .build();
     let tracer = provider.tracer("bench");
     (provider, tracer)
