@@ -198,40 +198,25 @@ fn any_value(out: &mut Vec<u8>, value: &Value) {
             double(out, *f);
         }
         Value::Array(array) => {
-            out.extend_from_slice(b"{\"arrayValue\":{\"values\":[");
-            let mut seq = Seq::new();
+            out.extend_from_slice(b"{\"arrayValue\":{\"values\":");
             match array {
-                Array::Bool(items) => {
-                    for b in items {
-                        seq.sep(out);
-                        any_value(out, &Value::Bool(*b));
-                    }
-                }
-                Array::I64(items) => {
-                    for i in items {
-                        seq.sep(out);
-                        int_value(out, *i);
-                        out.push(b'}');
-                    }
-                }
-                Array::F64(items) => {
-                    for f in items {
-                        seq.sep(out);
-                        out.extend_from_slice(b"{\"doubleValue\":");
-                        double(out, *f);
-                        out.push(b'}');
-                    }
-                }
-                Array::Str(items) => {
-                    for s in items {
-                        seq.sep(out);
-                        out.extend_from_slice(b"{\"stringValue\":");
-                        string(out, s.as_str());
-                        out.push(b'}');
-                    }
-                }
+                Array::Bool(items) => list(out, items, |out, b| any_value(out, &Value::Bool(*b))),
+                Array::I64(items) => list(out, items, |out, i| {
+                    int_value(out, *i);
+                    out.push(b'}');
+                }),
+                Array::F64(items) => list(out, items, |out, f| {
+                    out.extend_from_slice(b"{\"doubleValue\":");
+                    double(out, *f);
+                    out.push(b'}');
+                }),
+                Array::Str(items) => list(out, items, |out, s| {
+                    out.extend_from_slice(b"{\"stringValue\":");
+                    string(out, s.as_str());
+                    out.push(b'}');
+                }),
             }
-            out.extend_from_slice(b"]}");
+            out.push(b'}');
         }
     }
     out.push(b'}');
@@ -245,15 +230,26 @@ fn int_value(out: &mut Vec<u8>, i: i64) {
 }
 
 fn key_values(out: &mut Vec<u8>, attributes: &[KeyValue]) {
-    out.push(b'[');
-    let mut seq = Seq::new();
-    for kv in attributes {
-        seq.sep(out);
+    list(out, attributes, |out, kv| {
         out.extend_from_slice(b"{\"key\":");
         string(out, &kv.key);
         out.extend_from_slice(b",\"value\":");
         any_value(out, &kv.value);
         out.push(b'}');
+    });
+}
+
+/// Writes `[a,b,..]`, each item by `each`.
+fn list<T>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    let mut seq = Seq::new();
+    for item in items {
+        seq.sep(out);
+        each(out, item);
     }
     out.push(b']');
 }
@@ -287,13 +283,9 @@ pub(crate) fn encode_request(resource: &[u8], spans: &[SpanData], out: &mut Vec<
             scope.key(out, "version");
             string(out, version);
         }
-        out.extend_from_slice(b"},\"spans\":[");
-        let mut seq = Seq::new();
-        for span in group.spans() {
-            seq.sep(out);
-            encode_span(out, span);
-        }
-        out.extend_from_slice(b"]}");
+        out.extend_from_slice(b"},\"spans\":");
+        list(out, group.spans(), encode_span);
+        out.push(b'}');
     }
     out.extend_from_slice(b"]}]}");
 }
@@ -334,26 +326,16 @@ fn encode_span(out: &mut Vec<u8>, span: &SpanData) {
         number(out, span.dropped_attributes_count);
     }
     if !span.events.is_empty() {
-        out.extend_from_slice(b",\"events\":[");
-        let mut seq = Seq::new();
-        for event in &span.events {
-            seq.sep(out);
-            encode_event(out, event);
-        }
-        out.push(b']');
+        out.extend_from_slice(b",\"events\":");
+        list(out, &span.events, encode_event);
     }
     if span.dropped_events_count != 0 {
         out.extend_from_slice(b",\"droppedEventsCount\":");
         number(out, span.dropped_events_count);
     }
     if !span.links.is_empty() {
-        out.extend_from_slice(b",\"links\":[");
-        let mut seq = Seq::new();
-        for link in &span.links {
-            seq.sep(out);
-            encode_link(out, link);
-        }
-        out.push(b']');
+        out.extend_from_slice(b",\"links\":");
+        list(out, &span.links, encode_link);
     }
     if span.dropped_links_count != 0 {
         out.extend_from_slice(b",\"droppedLinksCount\":");
