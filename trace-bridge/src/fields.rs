@@ -112,7 +112,6 @@ span_ops!(
     trace_core::Span,
     trace_core::SharedSpan,
     trace_core::LocalToken,
-    trace_core::EnteredToken,
     trace_core::SpanRef
 );
 

@@ -527,30 +527,6 @@ pub(crate) fn take(token: u64) -> Option<Slot> {
     with_local(|l| l.take(token)).flatten()
 }
 
-/// Hands out [`thread_key`]s: 0 is never one.
-static NEXT_THREAD_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-thread_local! {
-    static THREAD_KEY: Cell<u64> = const { Cell::new(0) };
-}
-
-/// A number for the calling thread, unique in the process for its life (tokens are only
-/// unique per thread: a token carried to another thread must not be looked up there).
-/// 0 when the thread is shutting down.
-pub(crate) fn thread_key() -> u64 {
-    THREAD_KEY
-        .try_with(|k| {
-            let key = k.get();
-            if key != 0 {
-                return key;
-            }
-            let key = NEXT_THREAD_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            k.set(key);
-            key
-        })
-        .unwrap_or(0)
-}
-
 /// The innermost active span's trace id, for correlating logs with traces.
 ///
 /// # Examples

@@ -239,63 +239,6 @@ impl Span {
         }
     }
 
-    /// Makes the span current on this thread with no guard: the span stays current until
-    /// [`exit_owned`](Self::exit_owned) is called with the returned token. For bridges from
-    /// frameworks whose "enter" and "exit" are separate callbacks, such as a `tracing`
-    /// layer's `on_enter` and `on_exit` (see the `trace-bridge` crate); code with a scope
-    /// uses [`enter`](Self::enter).
-    ///
-    /// While entered, the span's record is on this thread's stack: spans started here are its
-    /// children, and the token's own methods ([`EnteredToken::set_attribute`], ...) record on
-    /// it; the `Span`'s methods record nothing until it is exited. Entering a span that is
-    /// already entered (on this thread or another) enters nothing: the token is empty and
-    /// exiting it is a no-op, so nested enters and their exits pair up in any order.
-    ///
-    /// # Examples
-    /// ```
-    /// let span = trace_core::span("bridged").start_detached();
-    /// let entered = span.enter_owned();
-    /// // ... spans started here are children of `span`
-    /// span.exit_owned(entered);
-    /// ```
-    pub fn enter_owned(&self) -> EnteredToken {
-        let slot = self.slot.try_borrow_mut().ok().and_then(|mut s| s.take());
-        let token = match slot {
-            Some(Slot::Span(rec)) => context::push_recording(rec),
-            Some(slot) => context::push(slot),
-            None => 0,
-        };
-        EnteredToken {
-            token,
-            thread: context::thread_key(),
-        }
-    }
-
-    /// Leaves what [`enter_owned`](Self::enter_owned) entered: the span is taken off this
-    /// thread's stack (wherever it is on it: exits may come in any order) and held by the
-    /// `Span` again. Returns `false`, and does nothing, when `entered` was entered on
-    /// another thread (its stack cannot be reached from here: the span stays current there
-    /// and is freed with that thread's state when it exits) or is no longer on the stack.
-    /// Never panics.
-    #[allow(clippy::needless_pass_by_value)] // taken by value: a token is exited once
-    pub fn exit_owned(&self, entered: EnteredToken) -> bool {
-        if entered.token == 0 {
-            return true;
-        }
-        if entered.thread != context::thread_key() {
-            return false;
-        }
-        let Some(slot) = context::take(entered.token) else {
-            return false;
-        };
-        match self.slot.try_borrow_mut() {
-            Ok(mut held) if held.is_none() => *held = Some(slot),
-            // Not the span it was entered from (a caller's mistake): end what came back.
-            _ => drop(Span::from_slot(Some(slot))),
-        }
-        true
-    }
-
     /// A span holding `slot` (`None`: a span that records nothing).
     #[inline]
     pub(crate) fn from_slot(slot: Option<Slot>) -> Self {
@@ -362,52 +305,6 @@ impl Drop for EnteredSpan<'_> {
                 *s = Some(slot);
             }
         }
-    }
-}
-
-/// A [`Span`] made current by [`Span::enter_owned`], with no guard: it stays current on
-/// the thread that entered it until [`Span::exit_owned`] takes it back.
-///
-/// It can be stored anywhere (it is `Send` and `Sync`: two numbers), but it only acts on the
-/// thread that entered it: on another thread its methods record nothing and exiting it is
-/// refused. Dropping it without exiting leaves the span current on that thread.
-#[must_use = "the span stays current until the token is passed to `Span::exit_owned`"]
-#[derive(Debug, PartialEq, Eq)]
-pub struct EnteredToken {
-    token: u64,
-    thread: u64,
-}
-
-impl EnteredToken {
-    /// `true` when something was entered (`false`: the span was already entered, or records
-    /// nothing and is not in a trace).
-    pub fn is_entered(&self) -> bool {
-        self.token != 0
-    }
-
-    /// `true` when the calling thread is the one that called [`Span::enter_owned`] (also
-    /// when nothing was entered: a bridge pairs its exits with the enters of this thread).
-    pub fn is_on_this_thread(&self) -> bool {
-        self.thread == context::thread_key()
-    }
-
-    fn with_record<R>(&self, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
-        if self.token == 0 || !self.is_on_this_thread() {
-            return None;
-        }
-        context::with_entered_record(self.token, f)
-    }
-
-    span_methods!();
-
-    /// The entered span's context (invalid on another thread, or when nothing was entered).
-    pub fn span_context(&self) -> SpanContext {
-        if self.token == 0 || !self.is_on_this_thread() {
-            return SpanContext::empty();
-        }
-        context::with_local(|l| l.find_mut(self.token)?.span_context())
-            .flatten()
-            .unwrap_or_else(SpanContext::empty)
     }
 }
 

@@ -80,7 +80,7 @@ pub use crate::context::{current_span_id, current_trace_id, Context, ContextGuar
 pub use crate::data::{InstrumentationScope, Resource, SpanData};
 pub use crate::errors::{chain, dyn_error_type, error_type, error_type_of, SpanError};
 pub use crate::export::{ExportError, ExportFailure, FailureStage, SpanExporter};
-pub use crate::handles::{current_span, EnteredSpan, EnteredToken, Span, SpanGuard, SpanRef};
+pub use crate::handles::{current_span, EnteredSpan, Span, SpanGuard, SpanRef};
 pub use crate::id::{SpanId, TraceId};
 pub use crate::instrument::{Instrument, Instrumented};
 pub use crate::level::{Level, ParseLevelError};
