@@ -259,8 +259,8 @@ impl TracingLayer {
         for ancestor in span.scope().skip(1) {
             let ext = ancestor.extensions();
             if let Some(bridged) = ext.get::<Bridged>() {
-                // Under a recording span, `id` was not left out: it is not a traced span.
-                return (!bridged.0.span.is_recording()).then(|| Arc::clone(&bridged.0));
+                // Under a sampled span, `id` was not left out: it is not a traced span.
+                return (!bridged.0.span.is_sampled()).then(|| Arc::clone(&bridged.0));
             }
         }
         // None shared up to the root: a chain left out whole (a root the sampler drops),
@@ -339,28 +339,38 @@ fn push(entered: Entered) {
     });
     if let Some(Some(entered)) = refused {
         // This thread's stack is busy (a field's `Debug` entering a span): no enter.
-        leave(entered);
+        drop(leave(entered));
     }
 }
 
-/// Leaves an enter.
-fn leave(entered: Entered) {
+/// Takes the innermost enter of `key` off this thread's stack (`None`: the span was not
+/// entered here).
+#[inline(never)]
+fn take_entered(key: Key) -> Option<Entered> {
+    with_local(|l| {
+        let mut stack = l.entered.try_borrow_mut().ok()?;
+        match stack.last() {
+            Some(top) if top.key == key => stack.pop(),
+            _ => {
+                let pos = stack.iter().rposition(|e| e.key == key)?;
+                Some(stack.remove(pos))
+            }
+        }
+    })
+    .flatten()
+}
+
+/// Leaves an enter; the ids a left-out root was given while entered, to keep (see
+/// [`trace_core::leave_not_sampled`]).
+#[inline]
+fn leave(entered: Entered) -> Option<SpanContext> {
     match entered.held {
         Some(shared) => {
             shared.span.exit(entered.token);
+            None
         }
-        None => {
-            trace_core::leave_not_sampled(entered.token);
-        }
+        None => trace_core::leave_not_sampled(entered.token),
     }
-}
-
-/// What an exit leaves to do once this thread's state is released.
-enum Left {
-    /// Leave a shared span.
-    Shared(Arc<Shared>, LocalToken),
-    /// A left-out root was given ids while entered: keep them.
-    Ids(SpanContext),
 }
 
 impl<S> Layer<S> for TracingLayer
@@ -476,17 +486,13 @@ where
                 None
             }
         });
-        let left = match beside {
-            Some(token) => trace_core::leave_not_sampled(token).map(Left::Ids),
-            None => self.exit_stacked(key),
-        };
-        match left {
-            None => {}
+        let ids = match beside {
+            Some(token) => trace_core::leave_not_sampled(token),
             // Out of the thread's state: the span may end here (when it was closed).
-            Some(Left::Shared(shared, token)) => {
-                shared.span.exit(token);
-            }
-            Some(Left::Ids(cx)) => self.publish(id, &ctx, cx),
+            None => take_entered(key).and_then(leave),
+        };
+        if let Some(ids) = ids {
+            self.publish(id, &ctx, ids);
         }
     }
 
@@ -594,28 +600,6 @@ impl TracingLayer {
                 })));
             }
         }
-    }
-
-    /// Takes the innermost enter of `key` off this thread's stack and leaves it (what is
-    /// left to do outside the thread's state).
-    #[inline(never)]
-    #[allow(clippy::unused_self)] // beside the other per-span steps
-    fn exit_stacked(&self, key: Key) -> Option<Left> {
-        with_local(|l| {
-            let mut stack = l.entered.try_borrow_mut().ok()?;
-            let entered = match stack.last() {
-                Some(top) if top.key == key => stack.pop()?,
-                _ => {
-                    let pos = stack.iter().rposition(|e| e.key == key)?;
-                    stack.remove(pos)
-                }
-            };
-            match entered.held {
-                None => trace_core::leave_not_sampled(entered.token).map(Left::Ids),
-                Some(shared) => Some(Left::Shared(shared, entered.token)),
-            }
-        })
-        .flatten()
     }
 
     /// Span `id` is left out: the sampler drops it with everything below it.

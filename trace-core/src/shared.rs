@@ -143,6 +143,12 @@ impl SharedSpan {
         }
     }
 
+    /// `true` when the span was sampled: it has a record, wherever it is entered (its
+    /// recording methods act only where the record is).
+    pub fn is_sampled(&self) -> bool {
+        self.context.is_sampled()
+    }
+
     /// The span's context (the same on every thread).
     pub fn span_context(&self) -> SpanContext {
         self.context.clone()
