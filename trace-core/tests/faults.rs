@@ -116,17 +116,23 @@ fn a_panicking_exporter_fails_its_batch_and_the_worker_goes_on() {
     assert_eq!((seen[0].spans, seen[0].stage), (10, FailureStage::Flush));
 }
 
-/// Issue 13, failure 1: a simple exporter that panics made every span end panic in user
-/// code.
-#[test]
-fn a_panicking_simple_exporter_never_panics_in_user_code() {
-    let _s = serial();
+/// A tracer whose simple exporter panics on every span, and what its error hook saw.
+fn with_panicking_simple_exporter() -> (TracerGuard, Failures) {
     let exporter = Scripted::new(|_, _| panic!("simple exporter broke"));
     let failures = Failures::default();
     let guard = Tracer::builder()
         .simple_exporter(exporter)
         .on_error(failures.hook())
         .install_global();
+    (guard, failures)
+}
+
+/// Issue 13, failure 1: a simple exporter that panics made every span end panic in user
+/// code.
+#[test]
+fn a_panicking_simple_exporter_never_panics_in_user_code() {
+    let _s = serial();
+    let (guard, failures) = with_panicking_simple_exporter();
     let tracer = guard.tracer();
     ended(3);
     assert_eq!(tracer.failed_spans(), 3);
@@ -141,12 +147,7 @@ fn a_panicking_simple_exporter_never_panics_in_user_code() {
 #[test]
 fn a_user_panic_in_a_span_with_a_panicking_simple_exporter_does_not_abort() {
     let _s = serial();
-    let exporter = Scripted::new(|_, _| panic!("simple exporter broke"));
-    let failures = Failures::default();
-    let guard = Tracer::builder()
-        .simple_exporter(exporter)
-        .on_error(failures.hook())
-        .install_global();
+    let (guard, failures) = with_panicking_simple_exporter();
     let tracer = guard.tracer();
     let user = std::thread::spawn(|| {
         let _span = span("request").start();
