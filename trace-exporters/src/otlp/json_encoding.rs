@@ -8,7 +8,7 @@
 
 use std::io::Write as _;
 
-use trace_core::{Array, Event, KeyValue, Link, Resource, SpanData, Status, Value};
+use trace_core::{Array, Event, KeyValue, Link, Resource, SpanContext, SpanData, Status, Value};
 
 use super::model::{self, ScopeGroups};
 
@@ -290,8 +290,8 @@ pub(crate) fn encode_request(resource: &[u8], spans: &[SpanData], out: &mut Vec<
     out.extend_from_slice(b"]}]}");
 }
 
-fn encode_span(out: &mut Vec<u8>, span: &SpanData) {
-    let ctx = &span.span_context;
+/// Opens the object of a span or a link: `{"traceId":..,"spanId":..` and its `traceState`.
+fn open_with_ids(out: &mut Vec<u8>, ctx: &SpanContext) {
     out.extend_from_slice(b"{\"traceId\":");
     hex(out, &ctx.trace_id.to_bytes());
     out.extend_from_slice(b",\"spanId\":");
@@ -300,6 +300,10 @@ fn encode_span(out: &mut Vec<u8>, span: &SpanData) {
         out.extend_from_slice(b",\"traceState\":");
         string(out, ts);
     });
+}
+
+fn encode_span(out: &mut Vec<u8>, span: &SpanData) {
+    open_with_ids(out, &span.span_context);
     if let Some(parent) = span.parent_span_id {
         out.extend_from_slice(b",\"parentSpanId\":");
         hex(out, &parent.to_bytes());
@@ -307,7 +311,7 @@ fn encode_span(out: &mut Vec<u8>, span: &SpanData) {
     out.extend_from_slice(b",\"flags\":");
     number(
         out,
-        model::span_flags(ctx.trace_flags, span.parent_is_remote),
+        model::span_flags(span.span_context.trace_flags, span.parent_is_remote),
     );
     out.extend_from_slice(b",\"name\":");
     string(out, &span.name);
@@ -380,15 +384,7 @@ fn encode_event(out: &mut Vec<u8>, event: &Event) {
 }
 
 fn encode_link(out: &mut Vec<u8>, link: &Link) {
-    let ctx = &link.span_context;
-    out.extend_from_slice(b"{\"traceId\":");
-    hex(out, &ctx.trace_id.to_bytes());
-    out.extend_from_slice(b",\"spanId\":");
-    hex(out, &ctx.span_id.to_bytes());
-    model::with_trace_state(&ctx.trace_state, |ts| {
-        out.extend_from_slice(b",\"traceState\":");
-        string(out, ts);
-    });
+    open_with_ids(out, &link.span_context);
     if !link.attributes.is_empty() {
         out.extend_from_slice(b",\"attributes\":");
         key_values(out, &link.attributes);
@@ -398,7 +394,10 @@ fn encode_link(out: &mut Vec<u8>, link: &Link) {
         number(out, link.dropped_attributes_count);
     }
     out.extend_from_slice(b",\"flags\":");
-    number(out, model::span_flags(ctx.trace_flags, ctx.is_remote));
+    number(
+        out,
+        model::span_flags(link.span_context.trace_flags, link.span_context.is_remote),
+    );
     out.push(b'}');
 }
 
