@@ -558,7 +558,10 @@ impl http_body::Body for FlagCompressed {
         Poll::Ready(Some(Ok(match frame.into_data() {
             Ok(data) if !data.is_empty() => {
                 this.flagged = true;
-                let mut flagged = BytesMut::from(&data[..]);
+                // The frame is usually the only handle to its bytes: flagged in place.
+                let mut flagged = data
+                    .try_into_mut()
+                    .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
                 flagged[0] = 1;
                 http_body::Frame::data(flagged.freeze())
             }
