@@ -2,9 +2,10 @@
 //! `#[traced]` spans, so the two kinds nest in either direction; events as span events.
 
 use std::cell::{Cell, RefCell};
-use std::fmt;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use trace_core::{KeyValue, LocalToken, SharedSpan, SpanContext, StringValue, Value};
 use tracing_core::span::{Attributes, Id, Record};
@@ -102,24 +103,16 @@ impl TracingLayer {
     }
 }
 
-/// What the layer keeps in the extensions of a `tracing` span that records, or whose
-/// context other threads need: the traced span, shared.
-struct Bridged(Arc<Shared>);
-
-struct Shared {
+/// What the layer keeps of a `tracing` span that records, or whose context other threads
+/// need: the traced span, and an `otel.status_description` recorded before its
+/// `otel.status_code`.
+struct Entry {
     span: SharedSpan,
-    /// `otel.status_description` recorded before `otel.status_code`.
-    description: Mutex<Option<String>>,
+    description: Option<String>,
 }
 
-impl fmt::Debug for Bridged {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Bridged").finish_non_exhaustive()
-    }
-}
-
-/// A span's key on this thread: the layer instance (ids of two registries can be equal)
-/// and the `tracing` id.
+/// A span's key: the layer instance (ids of two registries can be equal) and the `tracing`
+/// id (a closed span's id comes back with a new generation).
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Key {
     instance: u64,
@@ -129,31 +122,100 @@ struct Key {
 /// Nothing: instance 0 is never a layer's number.
 const NO_KEY: Key = Key { instance: 0, id: 0 };
 
+impl Key {
+    /// The key's bits, mixed (a folded multiply): the shard is taken from the middle bits,
+    /// the shard's table uses the low and the top ones.
+    #[inline]
+    fn mixed(self) -> u64 {
+        let x = self.id ^ self.instance.rotate_left(40);
+        let p = u128::from(x) * 0x9E37_79B9_7F4A_7C15_u128;
+        #[allow(clippy::cast_possible_truncation)] // the two halves, folded
+        let folded = (p as u64) ^ ((p >> 64) as u64);
+        folded
+    }
+}
+
+impl Hash for Key {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.mixed());
+    }
+}
+
+/// Takes a [`Key`]'s mixed bits as they are.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn write_u64(&mut self, bits: u64) {
+        self.0 = bits;
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by `Key`; an FNV-1a fold keeps it a hasher.
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Table = HashMap<Key, Entry, BuildHasherDefault<KeyHasher>>;
+
+/// One part of the kept spans, on a cache line pair of its own (threads locking two
+/// shards do not contend for one line).
+#[repr(align(128))]
+struct Shard(Mutex<Table>);
+
+const SHARDS: usize = 64;
+
+/// The kept spans of every layer, by key: a span started on one thread is found on any
+/// other (its enters, records and close go wherever its `tracing` handle goes). An entry
+/// lives in its shard's table: keeping a span allocates nothing of its own. No user code
+/// runs under a shard's lock (an ended span is dropped after the lock is released).
+static KEPT: [Shard; SHARDS] =
+    [const { Shard(Mutex::new(HashMap::with_hasher(BuildHasherDefault::new()))) }; SHARDS];
+
+/// The shard table of `key`, locked.
+#[inline]
+fn shard(key: Key) -> MutexGuard<'static, Table> {
+    #[allow(clippy::cast_possible_truncation)] // six bits
+    let index = (key.mixed() >> 32) as usize % SHARDS;
+    KEPT[index].0.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `f` on the entry of `key` (`None`: nothing kept for it).
+#[inline]
+fn with_entry<R>(key: Key, f: impl FnOnce(&mut Entry) -> R) -> Option<R> {
+    shard(key).get_mut(&key).map(f)
+}
+
+/// How an enter on this thread's stack is left.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Held {
+    /// A kept span's: its record goes back to its entry (or ends, when it was closed).
+    Kept,
+    /// An ancestor's context standing for a span left out on another thread.
+    Ancestor,
+    /// A left-out span's ([`trace_core::enter_not_sampled`]).
+    LeftOut,
+}
+
 /// A span entered on this thread, until its exit.
 struct Entered {
     key: Key,
     token: LocalToken,
-    /// `None`: a left-out span's enter ([`trace_core::enter_not_sampled`]).
-    held: Option<Arc<Shared>>,
-}
-
-/// This thread's view of the layer's spans. The spans last started here skip the registry
-/// on their enters: the usual `tracing` span is started, entered, left and closed on one
-/// thread.
-struct Local {
-    /// The shared span last started here (a second handle, which does not keep it).
-    last: RefCell<Option<(Key, Weak<Shared>)>>,
-    /// Spans entered here, innermost last.
-    entered: RefCell<Vec<Entered>>,
+    held: Held,
 }
 
 thread_local! {
-    static LOCAL: Local = const {
-        Local {
-            last: RefCell::new(None),
-            entered: RefCell::new(Vec::new()),
-        }
-    };
+    /// Spans entered on this thread, innermost last.
+    static ENTERED: RefCell<Vec<Entered>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The left-out spans of this thread (cells only: no destructor, so no registration check
@@ -162,7 +224,7 @@ struct Dropped {
     /// The left-out span last started here: one the sampler drops with everything below
     /// it ([`trace_core::subtree_dropped_here`]), kept nowhere. Entered, it makes the
     /// thread's context one whose spans are dropped; entered on another thread, its
-    /// nearest shared ancestor's context stands for it (which decides the same).
+    /// nearest kept ancestor's context stands for it (which decides the same).
     last: Cell<Key>,
     /// One enter of a left-out span, beside the stack (the usual span is entered once at
     /// a time); its other enters go on the stack.
@@ -178,23 +240,15 @@ thread_local! {
     };
 }
 
-/// Runs `f` on this thread's state (`None` during thread exit).
-#[inline]
-fn with_local<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
-    LOCAL.try_with(f).ok()
-}
-
 /// Layer instances, numbered when added to a subscriber.
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 
-/// A span found through this thread's cache or the registry.
-enum Found {
-    Shared(Arc<Shared>),
-    /// Left out (dropped with everything below it), started on this thread.
-    Dropped,
-    /// Not found: not a traced span (started with no tracer, rejected by a filter), or
-    /// left out on another thread.
-    Nothing,
+/// Where a span's children take their parent from.
+enum ParentOf {
+    /// Left out here: its children are dropped too.
+    LeftOut,
+    /// This context (`None`: none, the span is not traced).
+    Context(Option<SpanContext>),
 }
 
 impl TracingLayer {
@@ -206,138 +260,111 @@ impl TracingLayer {
         }
     }
 
-    /// The span `id` stands for: this thread's cache, then its extensions.
-    fn find<S>(&self, id: &Id, ctx: &Context<'_, S>) -> Found
+    /// Whether span `key` was left out on this thread.
+    #[inline]
+    fn left_out_here(&self, key: Key) -> bool {
+        self.instance != 0 && DROPPED.with(|d| d.last.get()) == key
+    }
+
+    /// The context children of `id` take from it: its own when it is kept, its nearest kept
+    /// ancestor's when it was left out on another thread.
+    fn parent_of<S>(&self, id: &Id, ctx: &Context<'_, S>) -> ParentOf
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let key = self.key(id);
-        if self.instance != 0 {
-            if DROPPED.with(|d| d.last.get()) == key {
-                return Found::Dropped;
-            }
-            let cached = with_local(|l| match &*l.last.try_borrow().ok()? {
-                Some((k, weak)) if *k == key => weak.upgrade().map(Found::Shared),
-                _ => None,
-            })
-            .flatten();
-            if let Some(found) = cached {
-                return found;
-            }
+        if self.left_out_here(key) {
+            return ParentOf::LeftOut;
         }
-        let Some(span) = ctx.span(id) else {
-            return Found::Nothing;
+        let cx = match with_entry(key, |e| e.span.span_context()) {
+            Some(cx) => Some(cx),
+            None => self.ancestor(id, ctx),
         };
-        let ext = span.extensions();
-        match ext.get::<Bridged>() {
-            Some(bridged) => Found::Shared(Arc::clone(&bridged.0)),
-            None => Found::Nothing,
-        }
+        ParentOf::Context(cx.filter(SpanContext::is_valid))
     }
 
-    /// The context children of `id` take from it (for a span left out on another thread,
-    /// its nearest shared ancestor's); `None` for a span left out here.
-    fn context_of<S>(&self, id: &Id, ctx: &Context<'_, S>) -> Option<SpanContext>
-    where
-        S: Subscriber + for<'a> LookupSpan<'a>,
-    {
-        let cx = match self.find(id, ctx) {
-            Found::Shared(shared) => shared.span.span_context(),
-            Found::Dropped => return None,
-            Found::Nothing => Self::ancestor(id, ctx)?.span.span_context(),
-        };
-        cx.is_valid().then_some(cx)
-    }
-
-    /// The nearest ancestor of `id` in the registry that is shared and records nothing:
-    /// what a span left out on another thread stands for here.
-    fn ancestor<S>(id: &Id, ctx: &Context<'_, S>) -> Option<Arc<Shared>>
+    /// The context of the nearest ancestor of `id` in the registry that is kept and not
+    /// sampled: what a span left out on another thread stands for here.
+    fn ancestor<S>(&self, id: &Id, ctx: &Context<'_, S>) -> Option<SpanContext>
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let span = ctx.span(id)?;
         for ancestor in span.scope().skip(1) {
-            let ext = ancestor.extensions();
-            if let Some(bridged) = ext.get::<Bridged>() {
+            let found = with_entry(self.key(&ancestor.id()), |e| {
                 // Under a sampled span, `id` was not left out: it is not a traced span.
-                return (!bridged.0.span.is_sampled()).then(|| Arc::clone(&bridged.0));
+                (!e.span.is_sampled()).then(|| e.span.span_context())
+            });
+            if let Some(cx) = found {
+                return cx;
             }
         }
-        // None shared up to the root: a chain left out whole (a root the sampler drops),
-        // or not traced spans; entering nothing for it leaves this thread's context as is.
+        // None kept up to the root: a chain left out whole (a root the sampler drops), or
+        // not traced spans; entering nothing for it leaves this thread's context as is.
         None
     }
 
     /// Runs `f` on whichever handle records on span `id` from this thread: the token when it
-    /// is entered here, the shared span otherwise (`None`: it records nothing).
-    fn with_ops<S, R>(
-        &self,
-        id: &Id,
-        ctx: &Context<'_, S>,
-        f: impl FnOnce(&dyn SpanOps) -> R,
-    ) -> Option<R>
-    where
-        S: Subscriber + for<'a> LookupSpan<'a>,
-    {
+    /// is entered here, its entry's span otherwise (`None`: it records nothing).
+    fn with_ops<R>(&self, id: &Id, f: impl FnOnce(&dyn SpanOps) -> R) -> Option<R> {
         let key = self.key(id);
         let mut f = Some(f);
-        let here = with_local(|l| {
-            let entered = l.entered.try_borrow().ok()?;
-            let e = entered
-                .iter()
-                .rev()
-                .find(|e| e.key == key && e.token.is_entered())?;
-            if !e.token.is_recording() {
-                return None;
-            }
-            Some(f.take()?(&e.token))
-        })
-        .flatten();
+        let here = ENTERED
+            .try_with(|entered| {
+                let entered = entered.try_borrow().ok()?;
+                let e = entered
+                    .iter()
+                    .rev()
+                    .find(|e| e.key == key && e.held == Held::Kept && e.token.is_entered())?;
+                if !e.token.is_recording() {
+                    return None;
+                }
+                Some(f.take()?(&e.token))
+            })
+            .ok()
+            .flatten();
         if here.is_some() {
             return here;
         }
-        match self.find(id, ctx) {
-            Found::Shared(shared) if shared.span.is_recording() => Some(f.take()?(&shared.span)),
-            _ => None,
-        }
+        let f = f?;
+        with_entry(key, |e| e.span.is_recording().then(|| f(&e.span))).flatten()
     }
 
     /// Enters span `id` on this thread (not one left out here).
     #[inline(never)]
-    fn enter<S>(&self, id: &Id, ctx: &Context<'_, S>) -> Option<()>
+    fn enter<S>(&self, key: Key, id: &Id, ctx: &Context<'_, S>) -> Option<()>
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        let held = match self.find(id, ctx) {
-            Found::Shared(shared) => Some(shared),
-            Found::Dropped => None,
-            // Left out on another thread (or not a traced span): its nearest shared
+        let entered = match with_entry(key, |e| e.span.enter()) {
+            Some(token) => Entered {
+                key,
+                token,
+                held: Held::Kept,
+            },
+            // Left out on another thread (or not a traced span): its nearest kept
             // ancestor's context stands for it.
-            Found::Nothing => Some(Self::ancestor(id, ctx)?),
+            None => Entered {
+                key,
+                token: SharedSpan::not_recording(self.ancestor(id, ctx)?).enter(),
+                held: Held::Ancestor,
+            },
         };
-        let token = match &held {
-            Some(shared) => shared.span.enter(),
-            None => trace_core::enter_not_sampled(),
-        };
-        push(Entered {
-            key: self.key(id),
-            token,
-            held,
-        });
+        push(entered);
         Some(())
     }
 }
 
 /// Puts an enter on this thread's stack.
 fn push(entered: Entered) {
-    let refused = with_local(|l| match l.entered.try_borrow_mut() {
+    let refused = ENTERED.try_with(|stack| match stack.try_borrow_mut() {
         Ok(mut stack) => {
             stack.push(entered);
             None
         }
         Err(_) => Some(entered),
     });
-    if let Some(Some(entered)) = refused {
+    if let Ok(Some(entered)) = refused {
         // This thread's stack is busy (a field's `Debug` entering a span): no enter.
         drop(leave(entered));
     }
@@ -347,17 +374,19 @@ fn push(entered: Entered) {
 /// entered here).
 #[inline(never)]
 fn take_entered(key: Key) -> Option<Entered> {
-    with_local(|l| {
-        let mut stack = l.entered.try_borrow_mut().ok()?;
-        match stack.last() {
-            Some(top) if top.key == key => stack.pop(),
-            _ => {
-                let pos = stack.iter().rposition(|e| e.key == key)?;
-                Some(stack.remove(pos))
+    ENTERED
+        .try_with(|stack| {
+            let mut stack = stack.try_borrow_mut().ok()?;
+            match stack.last() {
+                Some(top) if top.key == key => stack.pop(),
+                _ => {
+                    let pos = stack.iter().rposition(|e| e.key == key)?;
+                    Some(stack.remove(pos))
+                }
             }
-        }
-    })
-    .flatten()
+        })
+        .ok()
+        .flatten()
 }
 
 /// Leaves an enter; the ids a left-out root was given while entered, to keep (see
@@ -365,11 +394,23 @@ fn take_entered(key: Key) -> Option<Entered> {
 #[inline]
 fn leave(entered: Entered) -> Option<SpanContext> {
     match entered.held {
-        Some(shared) => {
-            shared.span.exit(entered.token);
+        Held::Kept => {
+            let table = shard(entered.key);
+            if let Some(entry) = table.get(&entered.key) {
+                entry.span.exit(entered.token);
+            } else {
+                drop(table);
+                // Closed while entered here: the record taken off the stack ends now.
+                let closed = SharedSpan::not_recording(SpanContext::empty());
+                closed.exit(entered.token);
+            }
             None
         }
-        None => trace_core::leave_not_sampled(entered.token),
+        Held::Ancestor => {
+            SharedSpan::not_recording(SpanContext::empty()).exit(entered.token);
+            None
+        }
+        Held::LeftOut => trace_core::leave_not_sampled(entered.token),
     }
 }
 
@@ -392,39 +433,34 @@ where
             self.new_span(attrs, id, &ctx);
         }
     }
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        let Found::Shared(shared) = self.find(id, &ctx) else {
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
+        if self.with_ops(id, |span| span.is_recording()) != Some(true) {
             return; // records nothing
-        };
-        if self.with_ops(id, &ctx, |span| span.is_recording()) != Some(true) {
-            return;
         }
         // Collected with no state borrowed: a `Debug` value may itself emit events.
         let mut fields = RecordFields::default();
         values.record(&mut fields);
-        {
-            let mut description = shared
-                .description
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+        let key = self.key(id);
+        with_entry(key, |entry| {
             let specials = &mut fields.specials;
             match (&specials.status_code, &specials.status_description) {
-                (None, Some(_)) => *description = specials.status_description.take(),
-                (Some(_), None) => specials.status_description = description.take(),
+                (None, Some(_)) => entry.description = specials.status_description.take(),
+                (Some(_), None) => specials.status_description = entry.description.take(),
                 _ => {}
             }
-        }
-        self.with_ops(id, &ctx, |span| fields.apply(span));
+        });
+        self.with_ops(id, |span| fields.apply(span));
     }
 
     fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
-        let Some(cx) = self.context_of(follows, &ctx) else {
+        let ParentOf::Context(Some(cx)) = self.parent_of(follows, &ctx) else {
             return;
         };
-        self.with_ops(id, &ctx, |span| span.link(cx));
+        self.with_ops(id, |span| span.link(cx));
     }
 
-    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         if !self.events || !trace_core::is_enabled() {
             return;
         }
@@ -432,10 +468,10 @@ where
             return; // `parent: None`: no span to record on
         }
         if let Some(parent) = event.parent() {
-            if self.with_ops(parent, &ctx, |span| span.is_recording()) == Some(true) {
+            if self.with_ops(parent, |span| span.is_recording()) == Some(true) {
                 // Collected with no state borrowed: a `Debug` value may emit events.
                 let (name, attributes, error) = self.collect(event);
-                self.with_ops(parent, &ctx, |span| record(span, name, attributes, error));
+                self.with_ops(parent, |span| record(span, name, attributes, error));
             }
             return;
         }
@@ -465,14 +501,14 @@ where
                     push(Entered {
                         key,
                         token,
-                        held: None,
+                        held: Held::LeftOut,
                     });
                 }
             }
             true
         });
         if !done {
-            self.enter(id, &ctx);
+            self.enter(key, id, &ctx);
         }
     }
 
@@ -488,7 +524,6 @@ where
         });
         let ids = match beside {
             Some(token) => trace_core::leave_not_sampled(token),
-            // Out of the thread's state: the span may end here (when it was closed).
             None => take_entered(key).and_then(leave),
         };
         if let Some(ids) = ids {
@@ -496,14 +531,20 @@ where
         }
     }
 
-    // No `on_close`: the registry drops a closed span's extensions, which ends the span
-    // (or its last enter does, when it is closed while entered: each enter holds it). A
-    // thread's cached keys need no clearing: a closed span's id comes back with a new
-    // generation, and the cached shared span is a weak handle.
+    fn on_close(&self, id: Id, _ctx: Context<'_, S>) {
+        let key = self.key(&id);
+        if self.left_out_here(key) {
+            return; // kept nowhere
+        }
+        // Out of its shard first: ending it (or its last exit, when it is still entered
+        // somewhere) runs no exporter under the lock.
+        let entry = shard(key).remove(&key);
+        drop(entry);
+    }
 }
 
 impl TracingLayer {
-    /// Starts the traced span of `tracing` span `id` and keeps it in its extensions.
+    /// Starts the traced span of `tracing` span `id` and keeps it.
     #[inline(never)]
     fn new_span<S>(&self, attrs: &Attributes<'_>, id: &Id, ctx: &Context<'_, S>)
     where
@@ -521,24 +562,15 @@ impl TracingLayer {
         if attrs.is_root() {
             builder = builder.no_parent();
         } else if let Some(parent) = attrs.parent() {
-            // An explicit parent: its context, if it is bridged (a parent the filter
+            // An explicit parent: its context, if it is traced (a parent the filter
             // rejected leaves the span under the current one).
-            match self.find(parent, ctx) {
-                Found::Dropped => {
+            match self.parent_of(parent, ctx) {
+                ParentOf::LeftOut => {
                     self.left_out(id);
                     return;
                 }
-                Found::Shared(shared) => {
-                    let cx = shared.span.span_context();
-                    if cx.is_valid() {
-                        builder = builder.parent(cx);
-                    }
-                }
-                Found::Nothing => {
-                    if let Some(cx) = self.context_of(parent, ctx) {
-                        builder = builder.parent(cx);
-                    }
-                }
+                ParentOf::Context(Some(cx)) => builder = builder.parent(cx),
+                ParentOf::Context(None) => {}
             }
         }
         let mut specials = Specials::default();
@@ -551,55 +583,34 @@ impl TracingLayer {
         if !specials.is_empty() {
             specials.apply(&span);
         }
-        let Some(span_ref) = ctx.span(id) else {
-            return;
-        };
-        let shared = Arc::new(Shared {
-            span: SharedSpan::new(span),
-            description: Mutex::new(None),
-        });
-        if self.instance != 0 {
-            let key = self.key(id);
-            let weak = Arc::downgrade(&shared);
-            DROPPED.with(|d| {
-                if d.last.get() == key {
-                    d.last.set(NO_KEY);
-                }
-            });
-            let old = with_local(|l| {
-                l.last
-                    .try_borrow_mut()
-                    .ok()
-                    .map(|mut last| last.replace((key, weak)))
-            });
-            drop(old);
+        let key = self.key(id);
+        if self.left_out_here(key) {
+            DROPPED.with(|d| d.last.set(NO_KEY));
         }
-        span_ref.extensions_mut().insert(Bridged(shared));
+        let entry = Entry {
+            span: SharedSpan::new(span),
+            description: None,
+        };
+        let old = shard(key).insert(key, entry);
+        drop(old);
     }
 
     /// Keeps the ids a left-out root was given (a log line asked for its trace id) where
-    /// every enter finds them: the span becomes shared, recording nothing.
+    /// every enter finds them: the span is kept, recording nothing.
     #[cold]
     #[inline(never)]
-    fn publish<S>(&self, id: &Id, ctx: &Context<'_, S>, cx: SpanContext)
+    fn publish<S>(&self, id: &Id, _ctx: &Context<'_, S>, cx: SpanContext)
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let key = self.key(id);
-        DROPPED.with(|d| {
-            if d.last.get() == key {
-                d.last.set(NO_KEY);
-            }
-        });
-        if let Some(span) = ctx.span(id) {
-            let mut ext = span.extensions_mut();
-            if ext.get_mut::<Bridged>().is_none() {
-                ext.insert(Bridged(Arc::new(Shared {
-                    span: SharedSpan::not_recording(cx),
-                    description: Mutex::new(None),
-                })));
-            }
+        if self.left_out_here(key) {
+            DROPPED.with(|d| d.last.set(NO_KEY));
         }
+        shard(key).entry(key).or_insert_with(|| Entry {
+            span: SharedSpan::not_recording(cx),
+            description: None,
+        });
     }
 
     /// Span `id` is left out: the sampler drops it with everything below it.
