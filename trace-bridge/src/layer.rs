@@ -2,8 +2,6 @@
 //! `#[traced]` spans, so the two kinds nest in either direction; events as span events.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -108,7 +106,33 @@ impl TracingLayer {
 /// `otel.status_code`.
 struct Entry {
     span: SharedSpan,
+    /// The first of its current enters ([`LocalToken::into_raw`]; 0: none) and the thread
+    /// holding it ([`thread_number`]): the usual span is entered on one thread at a time, so
+    /// its enter needs no stack entry. Other enters go on the entering thread's stack.
+    entered: u64,
+    thread: u64,
+    /// Closed while entered on another thread: that thread's exit ends it.
+    closed: bool,
     description: Option<String>,
+}
+
+impl Entry {
+    fn new(span: SharedSpan) -> Self {
+        Entry {
+            span,
+            entered: 0,
+            thread: 0,
+            closed: false,
+            description: None,
+        }
+    }
+
+    /// Takes the enter this entry holds for thread `me`.
+    #[inline]
+    fn take_enter(&mut self, me: u64) -> Option<LocalToken> {
+        (self.entered != 0 && self.thread == me)
+            .then(|| LocalToken::from_raw(std::mem::take(&mut self.entered)))
+    }
 }
 
 /// A span's key: the layer instance (ids of two registries can be equal) and the `tracing`
@@ -135,37 +159,131 @@ impl Key {
     }
 }
 
-impl Hash for Key {
-    #[inline]
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.mixed());
-    }
+/// A shard's table: open addressing over [`Key::mixed`]'s low bits, linear probing, removal
+/// by shifting the entries after it back (no tombstones), so a table that keeps few spans at
+/// a time stays one or two cache lines to probe.
+struct Table {
+    slots: Vec<Slot>,
+    len: usize,
 }
 
-/// Takes a [`Key`]'s mixed bits as they are.
-#[derive(Default)]
-struct KeyHasher(u64);
+/// A table slot; free when `key` is [`NO_KEY`] (a `tracing` id is never 0).
+struct Slot {
+    key: Key,
+    entry: Option<Entry>,
+}
 
-impl Hasher for KeyHasher {
-    #[inline]
-    fn write_u64(&mut self, bits: u64) {
-        self.0 = bits;
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Not used by `Key`; an FNV-1a fold keeps it a hasher.
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+impl Table {
+    const fn new() -> Self {
+        Table {
+            slots: Vec::new(),
+            len: 0,
         }
     }
 
     #[inline]
-    fn finish(&self) -> u64 {
-        self.0
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    #[inline]
+    #[allow(clippy::cast_possible_truncation)] // the low bits
+    fn home(key: Key, mask: usize) -> usize {
+        key.mixed() as usize & mask
+    }
+
+    /// The slot holding `key`.
+    #[inline]
+    fn find(&self, key: Key) -> Option<usize> {
+        if self.len == 0 {
+            return None;
+        }
+        let mask = self.mask();
+        let mut i = Self::home(key, mask);
+        loop {
+            let k = self.slots[i].key;
+            if k == key {
+                return Some(i);
+            }
+            if k == NO_KEY {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, key: Key) -> Option<&mut Entry> {
+        let i = self.find(key)?;
+        self.slots[i].entry.as_mut()
+    }
+
+    /// Keeps `entry` under `key`; the entry it replaces, if any.
+    fn insert(&mut self, key: Key, entry: Entry) -> Option<Entry> {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.mask();
+        let mut i = Self::home(key, mask);
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.key == key {
+                return slot.entry.replace(entry);
+            }
+            if slot.key == NO_KEY {
+                slot.key = key;
+                slot.entry = Some(entry);
+                self.len += 1;
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Takes `key`'s entry out; the entries after it in its run move back.
+    fn remove(&mut self, key: Key) -> Option<Entry> {
+        let mut hole = self.find(key)?;
+        let entry = self.slots[hole].entry.take();
+        self.slots[hole].key = NO_KEY;
+        self.len -= 1;
+        let mask = self.mask();
+        let mut i = hole;
+        loop {
+            i = (i + 1) & mask;
+            let k = self.slots[i].key;
+            if k == NO_KEY {
+                break;
+            }
+            // An entry whose home is not cyclically within (hole, i] moves into the hole.
+            let home = Self::home(k, mask);
+            if (i.wrapping_sub(home) & mask) >= (i.wrapping_sub(hole) & mask) {
+                self.slots.swap(hole, i);
+                hole = i;
+            }
+        }
+        entry
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(8);
+        let old = std::mem::replace(
+            &mut self.slots,
+            (0..capacity)
+                .map(|_| Slot {
+                    key: NO_KEY,
+                    entry: None,
+                })
+                .collect(),
+        );
+        self.len = 0;
+        for slot in old {
+            if let Some(entry) = slot.entry {
+                self.insert(slot.key, entry);
+            }
+        }
     }
 }
-
-type Table = HashMap<Key, Entry, BuildHasherDefault<KeyHasher>>;
 
 /// One part of the kept spans, on a cache line pair of its own (threads locking two
 /// shards do not contend for one line).
@@ -178,8 +296,7 @@ const SHARDS: usize = 64;
 /// other (its enters, records and close go wherever its `tracing` handle goes). An entry
 /// lives in its shard's table: keeping a span allocates nothing of its own. No user code
 /// runs under a shard's lock (an ended span is dropped after the lock is released).
-static KEPT: [Shard; SHARDS] =
-    [const { Shard(Mutex::new(HashMap::with_hasher(BuildHasherDefault::new()))) }; SHARDS];
+static KEPT: [Shard; SHARDS] = [const { Shard(Mutex::new(Table::new())) }; SHARDS];
 
 /// The shard table of `key`, locked.
 #[inline]
@@ -192,7 +309,7 @@ fn shard(key: Key) -> MutexGuard<'static, Table> {
 /// Runs `f` on the entry of `key` (`None`: nothing kept for it).
 #[inline]
 fn with_entry<R>(key: Key, f: impl FnOnce(&mut Entry) -> R) -> Option<R> {
-    shard(key).get_mut(&key).map(f)
+    shard(key).get_mut(key).map(f)
 }
 
 /// How an enter on this thread's stack is left.
@@ -218,9 +335,9 @@ thread_local! {
     static ENTERED: RefCell<Vec<Entered>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The left-out spans of this thread (cells only: no destructor, so no registration check
-/// on each access).
-struct Dropped {
+/// This thread's cells (no destructor, so no registration check on each access): its
+/// left-out spans, its number, how many enters its stack holds.
+struct Here {
     /// The left-out span last started here: one the sampler drops with everything below
     /// it ([`trace_core::subtree_dropped_here`]), kept nowhere. Entered, it makes the
     /// thread's context one whose spans are dropped; entered on another thread, its
@@ -229,15 +346,37 @@ struct Dropped {
     /// One enter of a left-out span, beside the stack (the usual span is entered once at
     /// a time); its other enters go on the stack.
     entered: Cell<Option<(Key, LocalToken)>>,
+    /// This thread's number (0: not yet given), unique for the process's life.
+    number: Cell<u64>,
+    /// How many enters [`ENTERED`] holds (0: the usual exit looks only at the entry).
+    stacked: Cell<usize>,
 }
 
 thread_local! {
-    static DROPPED: Dropped = const {
-        Dropped {
+    static HERE: Here = const {
+        Here {
             last: Cell::new(NO_KEY),
             entered: Cell::new(None),
+            number: Cell::new(0),
+            stacked: Cell::new(0),
         }
     };
+}
+
+/// Thread numbers, from 1.
+static NEXT_THREAD: AtomicU64 = AtomicU64::new(1);
+
+/// This thread's number: what an [`Entry`] holding one of its enters notes.
+#[inline]
+fn thread_number() -> u64 {
+    HERE.with(|h| match h.number.get() {
+        0 => {
+            let n = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+            h.number.set(n);
+            n
+        }
+        n => n,
+    })
 }
 
 /// Layer instances, numbered when added to a subscriber.
@@ -263,7 +402,7 @@ impl TracingLayer {
     /// Whether span `key` was left out on this thread.
     #[inline]
     fn left_out_here(&self, key: Key) -> bool {
-        self.instance != 0 && DROPPED.with(|d| d.last.get()) == key
+        self.instance != 0 && HERE.with(|d| d.last.get()) == key
     }
 
     /// The context children of `id` take from it: its own when it is kept, its nearest kept
@@ -327,7 +466,19 @@ impl TracingLayer {
             return here;
         }
         let f = f?;
-        with_entry(key, |e| e.span.is_recording().then(|| f(&e.span))).flatten()
+        let me = thread_number();
+        with_entry(key, |e| {
+            if e.entered != 0 && e.thread == me {
+                // Entered here: its record is on this thread's stack.
+                let token = LocalToken::from_raw(e.entered);
+                let r = token.is_recording().then(|| f(&token));
+                e.entered = token.into_raw();
+                r
+            } else {
+                e.span.is_recording().then(|| f(&e.span))
+            }
+        })
+        .flatten()
     }
 
     /// Enters span `id` on this thread (not one left out here).
@@ -336,19 +487,30 @@ impl TracingLayer {
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        let entered = match with_entry(key, |e| e.span.enter()) {
-            Some(token) => Entered {
+        let me = thread_number();
+        let mut table = shard(key);
+        let entered = if let Some(e) = table.get_mut(key) {
+            let token = e.span.enter();
+            if e.entered == 0 {
+                // The usual enter: held by the entry.
+                e.entered = token.into_raw();
+                e.thread = me;
+                return Some(());
+            }
+            Entered {
                 key,
                 token,
                 held: Held::Kept,
-            },
+            }
+        } else {
+            drop(table);
             // Left out on another thread (or not a traced span): its nearest kept
             // ancestor's context stands for it.
-            None => Entered {
+            Entered {
                 key,
                 token: SharedSpan::not_recording(self.ancestor(id, ctx)?).enter(),
                 held: Held::Ancestor,
-            },
+            }
         };
         push(entered);
         Some(())
@@ -360,6 +522,7 @@ fn push(entered: Entered) {
     let refused = ENTERED.try_with(|stack| match stack.try_borrow_mut() {
         Ok(mut stack) => {
             stack.push(entered);
+            HERE.with(|h| h.stacked.set(stack.len()));
             None
         }
         Err(_) => Some(entered),
@@ -377,16 +540,38 @@ fn take_entered(key: Key) -> Option<Entered> {
     ENTERED
         .try_with(|stack| {
             let mut stack = stack.try_borrow_mut().ok()?;
-            match stack.last() {
+            let taken = match stack.last() {
                 Some(top) if top.key == key => stack.pop(),
                 _ => {
                     let pos = stack.iter().rposition(|e| e.key == key)?;
                     Some(stack.remove(pos))
                 }
-            }
+            };
+            HERE.with(|h| h.stacked.set(stack.len()));
+            taken
         })
         .ok()
         .flatten()
+}
+
+/// Leaves the enter the entry of `key` holds for this thread, if it holds one; a span
+/// closed meanwhile ends.
+#[inline]
+fn exit_held(key: Key) {
+    let me = thread_number();
+    let mut table = shard(key);
+    let Some(e) = table.get_mut(key) else {
+        return;
+    };
+    let Some(token) = e.take_enter(me) else {
+        return;
+    };
+    e.span.exit(token);
+    if e.closed {
+        let entry = table.remove(key);
+        drop(table);
+        drop(entry);
+    }
 }
 
 /// Leaves an enter; the ids a left-out root was given while entered, to keep (see
@@ -396,7 +581,7 @@ fn leave(entered: Entered) -> Option<SpanContext> {
     match entered.held {
         Held::Kept => {
             let table = shard(entered.key);
-            if let Some(entry) = table.get(&entered.key) {
+            if let Some(entry) = table.find(entered.key).and_then(|i| table.slots[i].entry.as_ref()) {
                 entry.span.exit(entered.token);
             } else {
                 drop(table);
@@ -484,7 +669,7 @@ where
         }
         // A span left out here: one thread-local access.
         let key = self.key(id);
-        let done = DROPPED.with(|d| {
+        let done = HERE.with(|d| {
             if d.last.get() != key {
                 return false;
             }
@@ -515,16 +700,26 @@ where
     fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
         let key = self.key(id);
         // A left-out span's enter beside the stack.
-        let beside = DROPPED.with(|d| match d.entered.take() {
-            Some((k, token)) if k == key => Some(token),
-            other => {
-                d.entered.set(other);
-                None
-            }
+        let (beside, stacked) = HERE.with(|d| {
+            let beside = match d.entered.take() {
+                Some((k, token)) if k == key => Some(token),
+                other => {
+                    d.entered.set(other);
+                    None
+                }
+            };
+            (beside, d.stacked.get())
         });
         let ids = match beside {
             Some(token) => trace_core::leave_not_sampled(token),
-            None => take_entered(key).and_then(leave),
+            // This thread's stack first: a span entered again is left innermost first.
+            None => match (stacked != 0).then(|| take_entered(key)).flatten() {
+                Some(entered) => leave(entered),
+                None => {
+                    exit_held(key);
+                    None
+                }
+            },
         };
         if let Some(ids) = ids {
             self.publish(id, &ctx, ids);
@@ -536,10 +731,24 @@ where
         if self.left_out_here(key) {
             return; // kept nowhere
         }
-        // Out of its shard first: ending it (or its last exit, when it is still entered
-        // somewhere) runs no exporter under the lock.
-        let entry = shard(key).remove(&key);
-        drop(entry);
+        let me = thread_number();
+        let mut table = shard(key);
+        let entry = match table.get_mut(key) {
+            None => return,
+            Some(e) if e.entered != 0 && e.thread != me => {
+                // Entered on another thread: its exit there ends it.
+                e.closed = true;
+                return;
+            }
+            Some(_) => table.remove(key),
+        };
+        // Out of its shard first: ending it runs no exporter under the lock.
+        drop(table);
+        if let Some(mut entry) = entry {
+            if let Some(token) = entry.take_enter(me) {
+                entry.span.exit(token); // closed while entered here: left first
+            }
+        }
     }
 }
 
@@ -585,12 +794,9 @@ impl TracingLayer {
         }
         let key = self.key(id);
         if self.left_out_here(key) {
-            DROPPED.with(|d| d.last.set(NO_KEY));
+            HERE.with(|d| d.last.set(NO_KEY));
         }
-        let entry = Entry {
-            span: SharedSpan::new(span),
-            description: None,
-        };
+        let entry = Entry::new(SharedSpan::new(span));
         let old = shard(key).insert(key, entry);
         drop(old);
     }
@@ -605,12 +811,15 @@ impl TracingLayer {
     {
         let key = self.key(id);
         if self.left_out_here(key) {
-            DROPPED.with(|d| d.last.set(NO_KEY));
+            HERE.with(|d| d.last.set(NO_KEY));
         }
-        shard(key).entry(key).or_insert_with(|| Entry {
-            span: SharedSpan::not_recording(cx),
-            description: None,
-        });
+        let mut table = shard(key);
+        if table.find(key).is_none() {
+            table.insert(
+                key,
+                Entry::new(SharedSpan::not_recording(cx)),
+            );
+        }
     }
 
     /// Span `id` is left out: the sampler drops it with everything below it.
@@ -618,7 +827,7 @@ impl TracingLayer {
     fn left_out(&self, id: &Id) {
         if self.instance != 0 {
             let key = self.key(id);
-            DROPPED.with(|d| d.last.set(key));
+            HERE.with(|d| d.last.set(key));
         }
     }
 }

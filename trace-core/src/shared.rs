@@ -72,6 +72,34 @@ impl LocalToken {
         self.token != 0
     }
 
+    /// The token as a number, for a bridge that keeps it beside the span it shares (in a
+    /// map every thread reaches) rather than in a thread-local stack. Only the thread that
+    /// entered it may turn it back ([`from_raw`](LocalToken::from_raw)) and give it back:
+    /// on any other thread it names nothing (no span is left there, and its methods record
+    /// nothing).
+    ///
+    /// ```
+    /// use trace_core::{SharedSpan, Tracer};
+    ///
+    /// let _guard = Tracer::builder().install_global();
+    /// let shared = SharedSpan::new(trace_core::span("kept").start_detached());
+    /// let raw = shared.enter().into_raw();
+    /// assert!(trace_core::current_span().is_recording());
+    /// assert!(shared.exit(trace_core::LocalToken::from_raw(raw)));
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn into_raw(self) -> u64 {
+        self.token
+    }
+
+    /// A token from [`into_raw`](LocalToken::into_raw), on the thread that entered it.
+    #[inline]
+    #[must_use]
+    pub fn from_raw(raw: u64) -> Self {
+        LocalToken::new(raw)
+    }
+
     fn with_record<R>(&self, f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
         if self.token == 0 {
             return None;
