@@ -219,6 +219,7 @@ impl Table {
     }
 
     /// Keeps `entry` under `key`; the entry it replaces, if any.
+    #[inline]
     fn insert(&mut self, key: Key, entry: Entry) -> Option<Entry> {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
@@ -241,6 +242,7 @@ impl Table {
     }
 
     /// Takes `key`'s entry out; the entries after it in its run move back.
+    #[inline]
     fn remove(&mut self, key: Key) -> Option<Entry> {
         let mut hole = self.find(key)?;
         let entry = self.slots[hole].entry.take();
@@ -345,7 +347,9 @@ struct Here {
     last: Cell<Key>,
     /// One enter of a left-out span, beside the stack (the usual span is entered once at
     /// a time); its other enters go on the stack.
-    entered: Cell<Option<(Key, LocalToken)>>,
+    beside: Cell<Key>,
+    /// That enter's token ([`LocalToken::into_raw`]).
+    beside_token: Cell<u64>,
     /// This thread's number (0: not yet given), unique for the process's life.
     number: Cell<u64>,
     /// How many enters [`ENTERED`] holds (0: the usual exit looks only at the entry).
@@ -356,7 +360,8 @@ thread_local! {
     static HERE: Here = const {
         Here {
             last: Cell::new(NO_KEY),
-            entered: Cell::new(None),
+            beside: Cell::new(NO_KEY),
+            beside_token: Cell::new(0),
             number: Cell::new(0),
             stacked: Cell::new(0),
         }
@@ -399,10 +404,11 @@ impl TracingLayer {
         }
     }
 
-    /// Whether span `key` was left out on this thread.
+    /// Whether span `key` was left out on this thread (a layer not yet numbered leaves
+    /// nothing out, and a `tracing` id is never 0: no key of its matches [`NO_KEY`]).
     #[inline]
-    fn left_out_here(&self, key: Key) -> bool {
-        self.instance != 0 && HERE.with(|d| d.last.get()) == key
+    fn left_out_here(key: Key) -> bool {
+        HERE.with(|d| d.last.get()) == key
     }
 
     /// The context children of `id` take from it: its own when it is kept, its nearest kept
@@ -412,7 +418,7 @@ impl TracingLayer {
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let key = self.key(id);
-        if self.left_out_here(key) {
+        if Self::left_out_here(key) {
             return ParentOf::LeftOut;
         }
         let cx = match with_entry(key, |e| e.span.span_context()) {
@@ -581,7 +587,10 @@ fn leave(entered: Entered) -> Option<SpanContext> {
     match entered.held {
         Held::Kept => {
             let table = shard(entered.key);
-            if let Some(entry) = table.find(entered.key).and_then(|i| table.slots[i].entry.as_ref()) {
+            if let Some(entry) = table
+                .find(entered.key)
+                .and_then(|i| table.slots[i].entry.as_ref())
+            {
                 entry.span.exit(entered.token);
             } else {
                 drop(table);
@@ -679,16 +688,15 @@ where
                 // exit finds nothing to leave.
                 return true;
             }
-            match d.entered.take() {
-                None => d.entered.set(Some((key, token))),
-                Some(other) => {
-                    d.entered.set(Some(other));
-                    push(Entered {
-                        key,
-                        token,
-                        held: Held::LeftOut,
-                    });
-                }
+            if d.beside.get() == NO_KEY {
+                d.beside.set(key);
+                d.beside_token.set(token.into_raw());
+            } else {
+                push(Entered {
+                    key,
+                    token,
+                    held: Held::LeftOut,
+                });
             }
             true
         });
@@ -701,25 +709,15 @@ where
         let key = self.key(id);
         // A left-out span's enter beside the stack.
         let (beside, stacked) = HERE.with(|d| {
-            let beside = match d.entered.take() {
-                Some((k, token)) if k == key => Some(token),
-                other => {
-                    d.entered.set(other);
-                    None
-                }
-            };
+            let beside = (d.beside.get() == key).then(|| {
+                d.beside.set(NO_KEY);
+                LocalToken::from_raw(d.beside_token.get())
+            });
             (beside, d.stacked.get())
         });
         let ids = match beside {
             Some(token) => trace_core::leave_not_sampled(token),
-            // This thread's stack first: a span entered again is left innermost first.
-            None => match (stacked != 0).then(|| take_entered(key)).flatten() {
-                Some(entered) => leave(entered),
-                None => {
-                    exit_held(key);
-                    None
-                }
-            },
+            None => exit(key, stacked),
         };
         if let Some(ids) = ids {
             self.publish(id, &ctx, ids);
@@ -728,26 +726,46 @@ where
 
     fn on_close(&self, id: Id, _ctx: Context<'_, S>) {
         let key = self.key(&id);
-        if self.left_out_here(key) {
-            return; // kept nowhere
+        if !Self::left_out_here(key) {
+            close(key);
         }
-        let me = thread_number();
-        let mut table = shard(key);
-        let entry = match table.get_mut(key) {
-            None => return,
-            Some(e) if e.entered != 0 && e.thread != me => {
-                // Entered on another thread: its exit there ends it.
-                e.closed = true;
-                return;
-            }
-            Some(_) => table.remove(key),
-        };
-        // Out of its shard first: ending it runs no exporter under the lock.
-        drop(table);
-        if let Some(mut entry) = entry {
-            if let Some(token) = entry.take_enter(me) {
-                entry.span.exit(token); // closed while entered here: left first
-            }
+    }
+}
+
+/// Leaves span `key` on this thread (not a left-out span's enter beside the stack): this
+/// thread's stack first, where a span entered again is left innermost first, then the
+/// enter its entry holds; the ids a left-out root was given, to keep.
+#[inline(never)]
+fn exit(key: Key, stacked: usize) -> Option<SpanContext> {
+    match (stacked != 0).then(|| take_entered(key)).flatten() {
+        Some(entered) => leave(entered),
+        None => {
+            exit_held(key);
+            None
+        }
+    }
+}
+
+/// Ends kept span `key`, closed (a span left out is kept nowhere; nor is one that was not
+/// traced).
+#[inline(never)]
+fn close(key: Key) {
+    let me = thread_number();
+    let mut table = shard(key);
+    let entry = match table.get_mut(key) {
+        None => return,
+        Some(e) if e.entered != 0 && e.thread != me => {
+            // Entered on another thread: its exit there ends it.
+            e.closed = true;
+            return;
+        }
+        Some(_) => table.remove(key),
+    };
+    // Out of its shard first: ending it runs no exporter under the lock.
+    drop(table);
+    if let Some(mut entry) = entry {
+        if let Some(token) = entry.take_enter(me) {
+            entry.span.exit(token); // closed while entered here: left first
         }
     }
 }
@@ -793,7 +811,7 @@ impl TracingLayer {
             specials.apply(&span);
         }
         let key = self.key(id);
-        if self.left_out_here(key) {
+        if Self::left_out_here(key) {
             HERE.with(|d| d.last.set(NO_KEY));
         }
         let entry = Entry::new(SharedSpan::new(span));
@@ -810,15 +828,12 @@ impl TracingLayer {
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         let key = self.key(id);
-        if self.left_out_here(key) {
+        if Self::left_out_here(key) {
             HERE.with(|d| d.last.set(NO_KEY));
         }
         let mut table = shard(key);
         if table.find(key).is_none() {
-            table.insert(
-                key,
-                Entry::new(SharedSpan::not_recording(cx)),
-            );
+            table.insert(key, Entry::new(SharedSpan::not_recording(cx)));
         }
     }
 
