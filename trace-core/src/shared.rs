@@ -95,7 +95,6 @@ impl LocalToken {
 
     /// A token from [`into_raw`](LocalToken::into_raw), on the thread that entered it.
     #[inline]
-    #[must_use]
     pub fn from_raw(raw: u64) -> Self {
         LocalToken::new(raw)
     }
