@@ -257,8 +257,8 @@ impl Table {
                 break;
             }
             // An entry whose home is not cyclically within (hole, i] moves into the hole.
-            let home = Self::home(k, mask);
-            if (i.wrapping_sub(home) & mask) >= (i.wrapping_sub(hole) & mask) {
+            let wanted = Self::home(k, mask);
+            if (i.wrapping_sub(wanted) & mask) >= (i.wrapping_sub(hole) & mask) {
                 self.slots.swap(hole, i);
                 hole = i;
             }
@@ -737,13 +737,11 @@ where
 /// enter its entry holds; the ids a left-out root was given, to keep.
 #[inline(never)]
 fn exit(key: Key, stacked: usize) -> Option<SpanContext> {
-    match (stacked != 0).then(|| take_entered(key)).flatten() {
-        Some(entered) => leave(entered),
-        None => {
-            exit_held(key);
-            None
-        }
+    if let Some(entered) = (stacked != 0).then(|| take_entered(key)).flatten() {
+        return leave(entered);
     }
+    exit_held(key);
+    None
 }
 
 /// Ends kept span `key`, closed (a span left out is kept nowhere; nor is one that was not
