@@ -891,3 +891,66 @@ fn record(span: &dyn SpanOps, name: String, attributes: Vec<KeyValue>, error: Op
     }
     span.event(name, attributes);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn entry(tag: &str) -> Entry {
+        let mut entry = Entry::new(SharedSpan::not_recording(SpanContext::empty()));
+        entry.description = Some(tag.to_owned());
+        entry
+    }
+
+    fn key(instance: u64, id: u64) -> Key {
+        Key { instance, id }
+    }
+
+    /// The table against a `HashMap`, through growth and removals that shift runs back
+    /// (keys that collide in their low bits make long runs).
+    #[test]
+    fn the_table_keeps_what_a_map_keeps() {
+        let mut table = Table::new();
+        let mut model = HashMap::new();
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        for round in 0..20_000_u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Few distinct ids, two instances: inserts hit existing keys, removes find some.
+            let k = key(1 + (x >> 63), 1 + (x % 512) * 64);
+            if x % 3 == 0 {
+                let got = table.remove(k).and_then(|e| e.description);
+                assert_eq!(
+                    got,
+                    model.remove(&k.id.wrapping_add(k.instance << 32)),
+                    "round {round}"
+                );
+            } else {
+                let tag = round.to_string();
+                let old = table.insert(k, entry(&tag)).and_then(|e| e.description);
+                assert_eq!(old, model.insert(k.id.wrapping_add(k.instance << 32), tag));
+            }
+            assert_eq!(table.len, model.len());
+        }
+        for (&packed, tag) in &model {
+            let k = key(packed >> 32, packed & 0xffff_ffff);
+            let found = table.get_mut(k).and_then(|e| e.description.clone());
+            assert_eq!(found.as_ref(), Some(tag));
+        }
+        assert!(table.get_mut(key(1, 3)).is_none());
+        assert!(table.slots.len() >= 2 * table.len);
+    }
+
+    #[test]
+    fn an_empty_table_finds_nothing_and_removes_nothing() {
+        let mut table = Table::new();
+        assert!(table.get_mut(key(1, 1)).is_none());
+        assert!(table.remove(key(1, 1)).is_none());
+        assert!(table.insert(key(1, 1), entry("a")).is_none());
+        assert!(table.remove(key(1, 1)).is_some());
+        assert!(table.remove(key(1, 1)).is_none());
+        assert_eq!(table.len, 0);
+    }
+}
