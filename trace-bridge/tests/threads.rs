@@ -61,7 +61,7 @@ fn many_threads_moving_spans_lose_none_and_mix_no_parents() {
                         });
                     });
                     drop(span);
-                })
+                });
             })
         })
         .collect();
