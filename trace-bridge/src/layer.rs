@@ -222,7 +222,7 @@ impl Table {
     #[inline]
     fn insert(&mut self, key: Key, entry: Entry) -> Option<Entry> {
         if (self.len + 1) * 2 > self.slots.len() {
-            self.grow();
+            self.resize((self.slots.len() * 2).max(8));
         }
         let mask = self.mask();
         let mut i = Self::home(key, mask);
@@ -263,12 +263,16 @@ impl Table {
                 hole = i;
             }
         }
+        if self.len * 8 < self.slots.len() && self.slots.len() > 64 {
+            // After a burst of open spans, the memory goes back.
+            self.resize(self.slots.len() / 2);
+        }
         entry
     }
 
+    /// Moves every entry into a table of `capacity` slots (a power of two).
     #[cold]
-    fn grow(&mut self) {
-        let capacity = (self.slots.len() * 2).max(8);
+    fn resize(&mut self, capacity: usize) {
         let old = std::mem::replace(
             &mut self.slots,
             (0..capacity)
@@ -941,6 +945,22 @@ mod tests {
         }
         assert!(table.get_mut(key(1, 3)).is_none());
         assert!(table.slots.len() >= 2 * table.len);
+    }
+
+    #[test]
+    fn a_table_gives_memory_back_after_a_burst() {
+        let mut table = Table::new();
+        for id in 1..=10_000 {
+            table.insert(key(1, id), entry("burst"));
+        }
+        assert!(table.slots.len() >= 20_000);
+        for id in 1..=9_990 {
+            assert!(table.remove(key(1, id)).is_some());
+        }
+        assert!(table.slots.len() <= 128, "{} slots kept", table.slots.len());
+        for id in 9_991..=10_000 {
+            assert!(table.get_mut(key(1, id)).is_some());
+        }
     }
 
     #[test]
