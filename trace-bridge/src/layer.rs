@@ -101,9 +101,12 @@ impl TracingLayer {
     }
 }
 
+/// An `otel.status_description` recorded before its `otel.status_code`, in the span's
+/// extensions until the code comes.
+struct Description(Option<String>);
+
 /// What the layer keeps of a `tracing` span that records, or whose context other threads
-/// need: the traced span, and an `otel.status_description` recorded before its
-/// `otel.status_code`.
+/// need: the traced span.
 struct Entry {
     span: SharedSpan,
     /// The first of its current enters ([`LocalToken::into_raw`]; 0: none) and the thread
@@ -113,7 +116,6 @@ struct Entry {
     thread: u64,
     /// Closed while entered on another thread: that thread's exit ends it.
     closed: bool,
-    description: Option<String>,
 }
 
 impl Entry {
@@ -123,7 +125,6 @@ impl Entry {
             entered: 0,
             thread: 0,
             closed: false,
-            description: None,
         }
     }
 
@@ -632,22 +633,32 @@ where
         }
     }
 
-    fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         if self.with_ops(id, |span| span.is_recording()) != Some(true) {
             return; // records nothing
         }
         // Collected with no state borrowed: a `Debug` value may itself emit events.
         let mut fields = RecordFields::default();
         values.record(&mut fields);
-        let key = self.key(id);
-        with_entry(key, |entry| {
-            let specials = &mut fields.specials;
-            match (&specials.status_code, &specials.status_description) {
-                (None, Some(_)) => entry.description = specials.status_description.take(),
-                (Some(_), None) => specials.status_description = entry.description.take(),
-                _ => {}
+        let specials = &mut fields.specials;
+        match (&specials.status_code, &specials.status_description) {
+            // Kept (in the span's extensions: rare) until the code comes.
+            (None, Some(_)) => {
+                if let Some(span) = ctx.span(id) {
+                    let description = specials.status_description.take();
+                    span.extensions_mut().replace(Description(description));
+                }
             }
-        });
+            (Some(_), None) => {
+                if let Some(span) = ctx.span(id) {
+                    specials.status_description = span
+                        .extensions_mut()
+                        .remove::<Description>()
+                        .and_then(|d| d.0);
+                }
+            }
+            _ => {}
+        }
         self.with_ops(id, |span| fields.apply(span));
     }
 
@@ -901,9 +912,10 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn entry(tag: &str) -> Entry {
+    /// An entry told apart by `tag` (in a field the table does not read).
+    fn entry(tag: u64) -> Entry {
         let mut entry = Entry::new(SharedSpan::not_recording(SpanContext::empty()));
-        entry.description = Some(tag.to_owned());
+        entry.entered = tag;
         entry
     }
 
@@ -925,22 +937,22 @@ mod tests {
             // Few distinct ids, two instances: inserts hit existing keys, removes find some.
             let k = key(1 + (x >> 63), 1 + (x % 512) * 64);
             if x % 3 == 0 {
-                let got = table.remove(k).and_then(|e| e.description);
+                let got = table.remove(k).map(|e| e.entered);
                 assert_eq!(
                     got,
                     model.remove(&k.id.wrapping_add(k.instance << 32)),
                     "round {round}"
                 );
             } else {
-                let tag = round.to_string();
-                let old = table.insert(k, entry(&tag)).and_then(|e| e.description);
+                let tag = round;
+                let old = table.insert(k, entry(tag)).map(|e| e.entered);
                 assert_eq!(old, model.insert(k.id.wrapping_add(k.instance << 32), tag));
             }
             assert_eq!(table.len, model.len());
         }
         for (&packed, tag) in &model {
             let k = key(packed >> 32, packed & 0xffff_ffff);
-            let found = table.get_mut(k).and_then(|e| e.description.clone());
+            let found = table.get_mut(k).map(|e| e.entered);
             assert_eq!(found.as_ref(), Some(tag));
         }
         assert!(table.get_mut(key(1, 3)).is_none());
@@ -951,7 +963,7 @@ mod tests {
     fn a_table_gives_memory_back_after_a_burst() {
         let mut table = Table::new();
         for id in 1..=10_000 {
-            table.insert(key(1, id), entry("burst"));
+            table.insert(key(1, id), entry(0));
         }
         assert!(table.slots.len() >= 20_000);
         for id in 1..=9_990 {
@@ -968,7 +980,7 @@ mod tests {
         let mut table = Table::new();
         assert!(table.get_mut(key(1, 1)).is_none());
         assert!(table.remove(key(1, 1)).is_none());
-        assert!(table.insert(key(1, 1), entry("a")).is_none());
+        assert!(table.insert(key(1, 1), entry(0)).is_none());
         assert!(table.remove(key(1, 1)).is_some());
         assert!(table.remove(key(1, 1)).is_none());
         assert_eq!(table.len, 0);
