@@ -245,7 +245,14 @@ impl Table {
     /// Takes `key`'s entry out; the entries after it in its run move back.
     #[inline]
     fn remove(&mut self, key: Key) -> Option<Entry> {
-        let mut hole = self.find(key)?;
+        let i = self.find(key)?;
+        self.remove_at(i)
+    }
+
+    /// Takes slot `i`'s entry out (see [`remove`](Self::remove)).
+    #[inline]
+    fn remove_at(&mut self, i: usize) -> Option<Entry> {
+        let mut hole = i;
         let entry = self.slots[hole].entry.take();
         self.slots[hole].key = NO_KEY;
         self.len -= 1;
@@ -765,14 +772,16 @@ fn exit(key: Key, stacked: usize) -> Option<SpanContext> {
 fn close(key: Key) {
     let me = thread_number();
     let mut table = shard(key);
-    let entry = match table.get_mut(key) {
-        None => return,
+    let Some(i) = table.find(key) else {
+        return;
+    };
+    let entry = match &mut table.slots[i].entry {
         Some(e) if e.entered != 0 && e.thread != me => {
             // Entered on another thread: its exit there ends it.
             e.closed = true;
             return;
         }
-        Some(_) => table.remove(key),
+        _ => table.remove_at(i),
     };
     // Out of its shard first: ending it runs no exporter under the lock.
     drop(table);
@@ -814,7 +823,7 @@ impl TracingLayer {
             }
         }
         let mut specials = Specials::default();
-        let span = builder.start_detached_with(|sink| {
+        let span = builder.start_shared_with(|sink| {
             attrs.record(&mut SpanFields {
                 sink,
                 specials: &mut specials,
@@ -827,7 +836,7 @@ impl TracingLayer {
         if Self::left_out_here(key) {
             HERE.with(|d| d.last.set(NO_KEY));
         }
-        let entry = Entry::new(SharedSpan::new(span));
+        let entry = Entry::new(span);
         let old = shard(key).insert(key, entry);
         drop(old);
     }

@@ -7,6 +7,7 @@ use crate::attributes::AttributeSink;
 use crate::handles::{Span, SpanGuard};
 use crate::model::{Link, SpanKind};
 use crate::pipeline;
+use crate::shared::SharedSpan;
 use crate::span_context::SpanContext;
 use crate::start::{self, Extras, ParentChoice, SpanStart};
 use crate::typed::ValueFor;
@@ -157,6 +158,31 @@ impl SpanBuilder {
     #[inline]
     pub fn start_detached(self) -> Span {
         self.start_detached_with(|_| {})
+    }
+
+    /// Starts the span as a [`SharedSpan`], for a bridge that keeps spans where every
+    /// thread can enter them: [`start_detached_with`](Self::start_detached_with) and
+    /// [`SharedSpan::new`] in one step. With no tracer installed, a span that records
+    /// nothing and stands for no context.
+    ///
+    /// ```
+    /// use trace_core::Tracer;
+    ///
+    /// let _guard = Tracer::builder().install_global();
+    /// let shared = trace_core::span("kept").start_shared_with(|a| a.set("rows", &3_u64));
+    /// assert!(shared.is_recording());
+    /// ```
+    #[inline]
+    pub fn start_shared_with(self, record: impl FnOnce(&mut AttributeSink<'_>)) -> SharedSpan {
+        let Some(tracer) = pipeline::global() else {
+            return SharedSpan::from_slot(None);
+        };
+        let SpanBuilder { name, kind, extras } = self;
+        SharedSpan::from_slot(start::detached(
+            tracer,
+            SpanStart { name, kind, extras },
+            record,
+        ))
     }
 
     /// Like [`start_detached`](Self::start_detached), with lazily recorded attributes.

@@ -145,7 +145,13 @@ impl SharedSpan {
     /// same ones).
     pub fn new(span: Span) -> Self {
         let mut span = span;
-        let (record, context) = match span.take_slot() {
+        Self::from_slot(span.take_slot())
+    }
+
+    /// Shares what a start made (see [`SpanBuilder::start_shared_with`](crate::SpanBuilder::start_shared_with)).
+    #[inline]
+    pub(crate) fn from_slot(slot: Option<Slot>) -> Self {
+        let (record, context) = match slot {
             Some(Slot::Span(rec)) => {
                 let context = rec.f.ctx.clone();
                 (Box::into_raw(rec), context)
