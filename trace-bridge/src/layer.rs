@@ -2,7 +2,7 @@
 //! `#[traced]` spans, so the two kinds nest in either direction; events as span events.
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use trace_core::{KeyValue, LocalToken, SharedSpan, SpanContext, StringValue, Value};
@@ -302,7 +302,14 @@ impl Table {
 /// One part of the kept spans, on a cache line pair of its own (threads locking two
 /// shards do not contend for one line).
 #[repr(align(128))]
-struct Shard(Mutex<Table>);
+struct Shard {
+    table: Mutex<Table>,
+    /// How many spans the table keeps, written under the lock as spans come and go, read
+    /// without it: a close with nothing kept in its shard (no tracer installed) takes no
+    /// lock. A span is counted before its handle can reach the thread that closes it, and
+    /// stays counted until it is removed.
+    kept: AtomicUsize,
+}
 
 const SHARDS: usize = 64;
 
@@ -310,14 +317,34 @@ const SHARDS: usize = 64;
 /// other (its enters, records and close go wherever its `tracing` handle goes). An entry
 /// lives in its shard's table: keeping a span allocates nothing of its own. No user code
 /// runs under a shard's lock (an ended span is dropped after the lock is released).
-static KEPT: [Shard; SHARDS] = [const { Shard(Mutex::new(Table::new())) }; SHARDS];
+static KEPT: [Shard; SHARDS] = [const {
+    Shard {
+        table: Mutex::new(Table::new()),
+        kept: AtomicUsize::new(0),
+    }
+}; SHARDS];
+
+/// The shard of `key`.
+#[inline]
+fn shard_of(key: Key) -> &'static Shard {
+    #[allow(clippy::cast_possible_truncation)] // six bits
+    let index = (key.mixed() >> 32) as usize % SHARDS;
+    &KEPT[index]
+}
 
 /// The shard table of `key`, locked.
 #[inline]
 fn shard(key: Key) -> MutexGuard<'static, Table> {
-    #[allow(clippy::cast_possible_truncation)] // six bits
-    let index = (key.mixed() >> 32) as usize % SHARDS;
-    KEPT[index].0.lock().unwrap_or_else(PoisonError::into_inner)
+    shard_of(key)
+        .table
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Notes how many spans the shard of `key` keeps (`table` is that shard's, locked).
+#[inline]
+fn count(key: Key, table: &Table) {
+    shard_of(key).kept.store(table.len, Ordering::Release);
 }
 
 /// Runs `f` on the entry of `key` (`None`: nothing kept for it).
@@ -576,6 +603,9 @@ fn take_entered(key: Key) -> Option<Entered> {
 /// closed meanwhile ends.
 #[inline]
 fn exit_held(key: Key) {
+    if shard_of(key).kept.load(Ordering::Acquire) == 0 {
+        return; // nothing kept there: not a traced span (no tracer installed, say)
+    }
     let me = thread_number();
     let mut table = shard(key);
     let Some(e) = table.get_mut(key) else {
@@ -587,6 +617,7 @@ fn exit_held(key: Key) {
     e.span.exit(token);
     if e.closed {
         let entry = table.remove(key);
+        count(key, &table);
         drop(table);
         drop(entry);
     }
@@ -730,15 +761,18 @@ where
     fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
         let key = self.key(id);
         // A left-out span's enter beside the stack.
-        let (beside, stacked) = HERE.with(|d| {
+        let (beside, stacked, left_out) = HERE.with(|d| {
             let beside = (d.beside.get() == key).then(|| {
                 d.beside.set(NO_KEY);
                 LocalToken::from_raw(d.beside_token.get())
             });
-            (beside, d.stacked.get())
+            (beside, d.stacked.get(), d.last.get() == key)
         });
         let ids = match beside {
             Some(token) => trace_core::leave_not_sampled(token),
+            // Left out here, and entered under a parent that is not sampled: nothing was
+            // entered (the stack is empty, so no other enter of it is there either).
+            None if left_out && stacked == 0 => None,
             None => exit(key, stacked),
         };
         if let Some(ids) = ids {
@@ -770,6 +804,9 @@ fn exit(key: Key, stacked: usize) -> Option<SpanContext> {
 /// traced).
 #[inline(never)]
 fn close(key: Key) {
+    if shard_of(key).kept.load(Ordering::Acquire) == 0 {
+        return; // nothing kept there (no tracer installed, say)
+    }
     let me = thread_number();
     let mut table = shard(key);
     let Some(i) = table.find(key) else {
@@ -783,6 +820,7 @@ fn close(key: Key) {
         }
         _ => table.remove_at(i),
     };
+    count(key, &table);
     // Out of its shard first: ending it runs no exporter under the lock.
     drop(table);
     if let Some(mut entry) = entry {
@@ -837,7 +875,10 @@ impl TracingLayer {
             HERE.with(|d| d.last.set(NO_KEY));
         }
         let entry = Entry::new(span);
-        let old = shard(key).insert(key, entry);
+        let mut table = shard(key);
+        let old = table.insert(key, entry);
+        count(key, &table);
+        drop(table);
         drop(old);
     }
 
@@ -856,6 +897,7 @@ impl TracingLayer {
         let mut table = shard(key);
         if table.find(key).is_none() {
             table.insert(key, Entry::new(SharedSpan::not_recording(cx)));
+            count(key, &table);
         }
     }
 
