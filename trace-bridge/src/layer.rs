@@ -1,5 +1,15 @@
 //! The `tracing` layer: each `tracing` span a traced span, on the same per-thread stack as
 //! `#[traced]` spans, so the two kinds nest in either direction; events as span events.
+//!
+//! Where a span is kept:
+//! - A span the sampler's fixed answer drops with everything below it is left out: kept
+//!   nowhere, noted in a thread-local cell ([`Here`]).
+//! - Any other traced span is an [`Entry`] in [`KEPT`], a sharded map from the span's key to
+//!   its `SharedSpan` that every thread reaches (a `tracing` span handle moves between
+//!   threads). Nothing goes into the registry's extensions and nothing is allocated per
+//!   span. The usual enter (one thread at a time) is held by the entry itself; other enters
+//!   go on the entering thread's stack ([`ENTERED`]). The span ends in `on_close`, or at its
+//!   exit when it is closed while entered on another thread.
 
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -22,7 +32,7 @@ use crate::fields::{
 pub struct TracingLayer {
     events: bool,
     event_target: bool,
-    /// Numbered when added to a subscriber (0: not yet, nothing is cached).
+    /// Numbered when added to a subscriber (0: not yet; such a layer leaves nothing out).
     instance: u64,
 }
 
