@@ -5,6 +5,9 @@
 //!
 //!     cargo bench -p benches --bench bridge
 //!
+//! Group `bridge-two-threads`: the no-op layer, the bridge (sampled) and tracing-opentelemetry
+//! with two threads making spans at once.
+//!
 //! `profile-<case>` runs one case 200 000 times, alone, for callgrind
 //! (`benches/scripts/instructions.sh` counts them).
 
@@ -226,6 +229,53 @@ fn benches(c: &mut Criterion) {
     });
     let _ = provider.shutdown();
     g.finish();
+
+    // The same spans made on two threads at once (this machine's two cores): what sharing
+    // per-span state between threads costs each of them.
+    let mut g = c.benchmark_group("bridge-two-threads");
+    two_threads(&mut g, "tracing/noop-layer", &noop_layer());
+    let guard = sampled();
+    two_threads(&mut g, "tracing/bridge-sampled", &bridge());
+    drop(guard);
+    let (provider, dispatch) = tracing_opentelemetry();
+    two_threads(&mut g, "tracing/tracing-opentelemetry-sampled", &dispatch);
+    let _ = provider.shutdown();
+    g.finish();
+}
+
+/// The time per span of each of two threads making `tracing_span`s under `dispatch` at once
+/// (the slower thread's).
+fn two_threads(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    dispatch: &tracing::Dispatch,
+) {
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let dispatch = dispatch.clone();
+                    let barrier = std::sync::Arc::clone(&barrier);
+                    std::thread::spawn(move || {
+                        tracing::dispatcher::with_default(&dispatch, || {
+                            barrier.wait();
+                            let start = std::time::Instant::now();
+                            for i in 0..iters {
+                                black_box(tracing_span(black_box(i), black_box("hello")));
+                            }
+                            start.elapsed()
+                        })
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .max()
+                .unwrap_or_default()
+        });
+    });
 }
 
 fn main() {
