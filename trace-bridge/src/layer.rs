@@ -544,28 +544,32 @@ impl TracingLayer {
     {
         let me = thread_number();
         let mut table = shard(key);
-        let entered = if let Some(e) = table.get_mut(key) {
+        let kept = table.get_mut(key).map(|e| {
             let token = e.span.enter();
             if e.entered == 0 {
                 // The usual enter: held by the entry.
                 e.entered = token.into_raw();
                 e.thread = me;
-                return Some(());
+                return None;
             }
-            Entered {
+            Some(token)
+        });
+        // No other lock is taken, nor this one again, while it is held.
+        drop(table);
+        let entered = match kept {
+            Some(None) => return Some(()),
+            Some(Some(token)) => Entered {
                 key,
                 token,
                 held: Held::Kept,
-            }
-        } else {
-            drop(table);
+            },
             // Left out on another thread (or not a traced span): its nearest kept
             // ancestor's context stands for it.
-            Entered {
+            None => Entered {
                 key,
                 token: SharedSpan::not_recording(self.ancestor(id, ctx)?).enter(),
                 held: Held::Ancestor,
-            }
+            },
         };
         push(entered);
         Some(())
