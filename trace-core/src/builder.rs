@@ -175,14 +175,11 @@ impl SpanBuilder {
     #[inline]
     pub fn start_shared_with(self, record: impl FnOnce(&mut AttributeSink<'_>)) -> SharedSpan {
         let Some(tracer) = pipeline::global() else {
-            return SharedSpan::from_slot(None);
+            return SharedSpan::not_recording(SpanContext::empty());
         };
         let SpanBuilder { name, kind, extras } = self;
-        SharedSpan::from_slot(start::detached(
-            tracer,
-            SpanStart { name, kind, extras },
-            record,
-        ))
+        start::detached(tracer, SpanStart { name, kind, extras }, record)
+            .unwrap_or_else(|| SharedSpan::not_recording(SpanContext::empty()))
     }
 
     /// Like [`start_detached`](Self::start_detached), with lazily recorded attributes.

@@ -211,19 +211,24 @@ impl Slot {
     #[cold]
     #[inline(never)]
     fn make_lazy_ids(&mut self) -> SpanContext {
-        let ctx = SpanContext::new(
-            TraceId::random(),
-            SpanId::random(),
-            TraceFlags::RANDOM,
-            false,
-            TraceState::default(),
-        );
+        let ctx = lazy_root_ids();
         *self = Slot::Context(BoxedContext::new(Context {
             span: Some(ctx.clone()),
             baggage: None,
         }));
         ctx
     }
+}
+
+/// The ids a lazy root gets when something asks: a new trace, not sampled.
+pub(crate) fn lazy_root_ids() -> SpanContext {
+    SpanContext::new(
+        TraceId::random(),
+        SpanId::random(),
+        TraceFlags::RANDOM,
+        false,
+        TraceState::default(),
+    )
 }
 
 pub(crate) struct Entry {

@@ -17,6 +17,7 @@ use crate::model::{Link, Status};
 use crate::pipeline::{self, SpanRecord};
 use crate::sampler::ParentState;
 use crate::span_context::SpanContext;
+use crate::start::Started;
 use crate::typed::ValueFor;
 use crate::value::{KeyValue, ToValue};
 use trace_semconv::Key;
@@ -148,7 +149,7 @@ impl SharedSpan {
         Self::from_slot(span.take_slot())
     }
 
-    /// Shares what a start made (see [`SpanBuilder::start_shared_with`](crate::SpanBuilder::start_shared_with)).
+    /// Shares what a detached start made (a lazy root gets its ids now).
     #[inline]
     pub(crate) fn from_slot(slot: Option<Slot>) -> Self {
         let (record, context) = match slot {
@@ -250,6 +251,27 @@ impl SharedSpan {
     }
 
     span_methods!();
+}
+
+impl Started for SharedSpan {
+    #[inline]
+    fn record(rec: Box<SpanRecord>) -> Self {
+        let context = rec.f.ctx.clone();
+        SharedSpan {
+            record: AtomicPtr::new(Box::into_raw(rec)),
+            context,
+        }
+    }
+
+    #[inline]
+    fn not_recording(context: SpanContext) -> Self {
+        SharedSpan::not_recording(context)
+    }
+
+    /// Every thread must see the same ids: they are made now.
+    fn lazy() -> Self {
+        SharedSpan::not_recording(context::lazy_root_ids())
+    }
 }
 
 impl Drop for SharedSpan {

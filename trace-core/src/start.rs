@@ -50,25 +50,54 @@ impl Default for Extras {
     }
 }
 
-/// The slot of a span that records nothing: a context of its own (`span_id`, new) in the
-/// trace it belongs to, not sampled.
+/// What a start makes of a span it does not enter: a slot for the thread's stack or a
+/// detached handle, or a [`SharedSpan`](crate::SharedSpan) for a bridge. They differ for a
+/// span that records nothing: a slot boxes its context, a shared span holds it.
+pub(crate) trait Started: Sized {
+    /// A recording span.
+    fn record(rec: Box<SpanRecord>) -> Self;
+    /// A span that records nothing, standing for `context`.
+    fn not_recording(context: SpanContext) -> Self;
+    /// A root nobody samples, whose ids are made when something asks.
+    fn lazy() -> Self;
+}
+
+impl Started for Slot {
+    #[inline]
+    fn record(rec: Box<SpanRecord>) -> Self {
+        Slot::Span(rec)
+    }
+
+    #[inline]
+    fn not_recording(context: SpanContext) -> Self {
+        Slot::Context(BoxedContext::new(Context {
+            span: Some(context),
+            baggage: None,
+        }))
+    }
+
+    #[inline]
+    fn lazy() -> Self {
+        Slot::Lazy
+    }
+}
+
+/// A span that records nothing: a context of its own (`span_id`, new) in the trace it
+/// belongs to, not sampled.
 #[inline]
-fn non_recording(
+fn non_recording<O: Started>(
     trace_id: TraceId,
     span_id: SpanId,
     flags: TraceFlags,
     trace_state: TraceState,
-) -> Slot {
-    Slot::Context(BoxedContext::new(Context {
-        span: Some(SpanContext::new(
-            trace_id,
-            span_id,
-            flags.with_sampled(false),
-            false,
-            trace_state,
-        )),
-        baggage: None,
-    }))
+) -> O {
+    O::not_recording(SpanContext::new(
+        trace_id,
+        span_id,
+        flags.with_sampled(false),
+        false,
+        trace_state,
+    ))
 }
 
 /// A new span's identity and its parent's, as [`fill`] stores them.
@@ -254,16 +283,16 @@ enum Looked {
 /// Starts a span without entering it (a detached span, a future's span): its slot, `None`
 /// when the thread is exiting. Out of line: the caller's disabled path stays small.
 #[inline(never)]
-pub(crate) fn detached(
+pub(crate) fn detached<O: Started>(
     tracer: &'static TracerInner,
     start: SpanStart,
     record: impl FnOnce(&mut AttributeSink<'_>),
-) -> Option<Slot> {
+) -> Option<O> {
     if start.extras.is_none() {
         match tracer.quick[context::top_state().index()] {
             // A root nobody samples: ids only if something asks (see `Slot::Lazy`).
             QuickStart::LazyRoot => {
-                return Some(Slot::Lazy);
+                return Some(O::lazy());
             }
             // Dropped under a parent that is not sampled (the sampler's fixed answer):
             // what `build` makes of it, without its general steps.
@@ -280,7 +309,7 @@ pub(crate) fn detached(
             // Sampled (the sampler's fixed answer): the record is filled in place, as
             // for an entered span.
             QuickStart::Sampled => {
-                return sampled_record(tracer, start.name, start.kind, record).map(Slot::Span);
+                return sampled_record(tracer, start.name, start.kind, record).map(O::record);
             }
             QuickStart::General => {}
         }
@@ -292,12 +321,12 @@ pub(crate) fn detached(
 /// the thread's stack (token 0: nothing pushed, the parent's context stays current).
 #[inline]
 #[allow(clippy::too_many_lines)] // one straight path; splitting it costs moves of the record
-fn build(
+fn build<O: Started>(
     tracer: &'static TracerInner,
     start: SpanStart,
     record: impl FnOnce(&mut AttributeSink<'_>),
     entered: bool,
-) -> Result<Slot, u64> {
+) -> Result<O, u64> {
     let (choice, extras) = match start.extras {
         None => (ParentChoice::Current, None),
         Some(e) => {
@@ -330,7 +359,7 @@ fn build(
             });
             match looked {
                 Some(Looked::Parent(parent)) => parent,
-                Some(Looked::Lazy) => return Ok(Slot::Lazy),
+                Some(Looked::Lazy) => return Ok(O::lazy()),
                 Some(Looked::Settled(token)) => return Err(token),
                 None => None,
             }
@@ -341,7 +370,7 @@ fn build(
     .filter(SpanContext::is_valid);
     let state = ParentState::of(parent.as_ref());
     if tracer.quick[state.index()] == QuickStart::LazyRoot {
-        return Ok(Slot::Lazy);
+        return Ok(O::lazy());
     }
     let fixed = tracer.fixed[state.index()];
     let trace_id = parent.as_ref().map_or_else(TraceId::random, |p| p.trace_id);
@@ -405,5 +434,5 @@ fn build(
             rec.add_link(link);
         }
     }
-    Ok(Slot::Span(rec))
+    Ok(O::record(rec))
 }
