@@ -413,6 +413,43 @@ pub(crate) fn enter_lazy_root() -> u64 {
     })
 }
 
+thread_local! {
+    /// The ids of the pending root, with its token, when they were known before it was
+    /// entered ([`enter_pending_root`]); a stale pair (its root left) is never read.
+    static PENDING_IDS: RefCell<Option<(u64, SpanContext)>> = const { RefCell::new(None) };
+}
+
+/// Enters `context`, a root's that is not sampled, as a lazy root with known ids: cells
+/// only, its ids kept aside for when something asks (only valid when [`top_state`] is
+/// `None`); `None` when they cannot be kept (thread exit).
+pub(crate) fn enter_pending_root(context: &SpanContext) -> Option<u64> {
+    let token = FAST.with(|f| f.next_token.get());
+    PENDING_IDS
+        .try_with(|p| {
+            *p.try_borrow_mut().ok()? = Some((token, context.clone()));
+            Some(())
+        })
+        .ok()
+        .flatten()?;
+    Some(enter_lazy_root())
+}
+
+/// The ids kept for pending root `token`, if they were known.
+#[cold]
+fn pending_ids(token: u64) -> Option<SpanContext> {
+    PENDING_IDS
+        .try_with(|p| {
+            let mut p = p.try_borrow_mut().ok()?;
+            if p.as_ref()?.0 == token {
+                p.take().map(|(_, cx)| cx)
+            } else {
+                None
+            }
+        })
+        .ok()
+        .flatten()
+}
+
 /// Leaves the lazy root `token` if it is still pending (nothing looked at it); `false`
 /// when it is elsewhere, on the stack.
 #[inline]
@@ -453,9 +490,15 @@ pub(crate) fn with_local_read<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
                 let pending = fast.pending.replace(0);
                 if pending != 0 {
                     // Pending and on the stack look the same to a child: `top` is unchanged.
+                    let slot = pending_ids(pending).map_or(Slot::Lazy, |cx| {
+                        Slot::Context(BoxedContext::new(Context {
+                            span: Some(cx),
+                            baggage: None,
+                        }))
+                    });
                     l.stack.push(Entry {
                         token: pending,
-                        slot: Slot::Lazy,
+                        slot,
                     });
                 }
             });

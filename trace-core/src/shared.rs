@@ -193,13 +193,22 @@ impl SharedSpan {
     pub fn enter(&self) -> LocalToken {
         let rec = self.record.swap(ptr::null_mut(), Ordering::Acquire);
         let token = if rec.is_null() {
-            if self.context.is_valid() {
+            if !self.context.is_valid() {
+                0
+            } else if let Some(token) = (!self.context.is_sampled()
+                && !self.context.is_remote
+                && context::top_state() == ParentState::None)
+                .then(|| context::enter_pending_root(&self.context))
+                .flatten()
+            {
+                // A local span that is not sampled, entered where nothing is: what a
+                // child sees is the same as with its context on the stack, in cells only.
+                token
+            } else {
                 context::push(Slot::Context(BoxedContext::new(Context {
                     span: Some(self.context.clone()),
                     baggage: None,
                 })))
-            } else {
-                0
             }
         } else {
             #[allow(unsafe_code)]

@@ -547,3 +547,44 @@ fn invalid_parents_make_roots() {
     }
     guard.shutdown().unwrap();
 }
+
+/// A shared span that records nothing, entered where nothing is entered, shows its own
+/// ids to whatever asks (and to spans started under it); once it is left, a root nobody
+/// samples gets new ids, not the ones kept for it.
+#[test]
+fn a_shared_span_that_records_nothing_shows_its_ids_where_it_is_entered() {
+    let _serial = serial();
+    let (_exporter, guard) = install_sampling(AlwaysOff);
+    let ids = trace_core::SpanContext::new(
+        trace_core::TraceId::random(),
+        trace_core::SpanId::random(),
+        trace_core::TraceFlags::RANDOM,
+        false,
+        trace_core::TraceState::default(),
+    );
+    let shared = trace_core::SharedSpan::not_recording(ids.clone());
+    std::thread::spawn(move || {
+        let entered = shared.enter();
+        assert_eq!(current_trace_id(), Some(ids.trace_id));
+        assert_eq!(current_span_id(), Some(ids.span_id));
+        {
+            let child = span("child").start_detached();
+            assert!(!child.is_recording());
+            assert_eq!(child.span_context().trace_id, ids.trace_id);
+        }
+        assert!(shared.exit(entered));
+        assert_eq!(current_trace_id(), None);
+
+        // Entered and left with nothing asking: the ids kept for it are not a later
+        // root's.
+        let entered = shared.enter();
+        assert!(shared.exit(entered));
+        let lazy = trace_core::enter_not_sampled();
+        let later = current_trace_id().expect("a lazy root gets ids when asked");
+        assert_ne!(later, ids.trace_id);
+        assert!(trace_core::leave_not_sampled(lazy).is_some());
+    })
+    .join()
+    .unwrap();
+    guard.shutdown().unwrap();
+}
