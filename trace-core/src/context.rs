@@ -207,15 +207,21 @@ impl Slot {
         }
     }
 
+    /// The slot of a span that records nothing: its context only.
+    #[inline]
+    pub(crate) fn of_context(span: SpanContext) -> Slot {
+        Slot::Context(BoxedContext::new(Context {
+            span: Some(span),
+            baggage: None,
+        }))
+    }
+
     /// Gives a lazy root its ids: it becomes the context of an unsampled span.
     #[cold]
     #[inline(never)]
     fn make_lazy_ids(&mut self) -> SpanContext {
         let ctx = lazy_root_ids();
-        *self = Slot::Context(BoxedContext::new(Context {
-            span: Some(ctx.clone()),
-            baggage: None,
-        }));
+        *self = Slot::of_context(ctx.clone());
         ctx
     }
 }
@@ -490,12 +496,7 @@ pub(crate) fn with_local_read<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
                 let pending = fast.pending.replace(0);
                 if pending != 0 {
                     // Pending and on the stack look the same to a child: `top` is unchanged.
-                    let slot = pending_ids(pending).map_or(Slot::Lazy, |cx| {
-                        Slot::Context(BoxedContext::new(Context {
-                            span: Some(cx),
-                            baggage: None,
-                        }))
-                    });
+                    let slot = pending_ids(pending).map_or(Slot::Lazy, Slot::of_context);
                     l.stack.push(Entry {
                         token: pending,
                         slot,

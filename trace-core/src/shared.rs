@@ -9,7 +9,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::attributes::SpanAttributes;
-use crate::context::{self, BoxedContext, Context, Slot};
+use crate::context::{self, Slot};
 use crate::end;
 use crate::errors::{describe, error_type};
 use crate::handles::Span;
@@ -146,26 +146,12 @@ impl SharedSpan {
     /// same ones).
     pub fn new(span: Span) -> Self {
         let mut span = span;
-        Self::from_slot(span.take_slot())
-    }
-
-    /// Shares what a detached start made (a lazy root gets its ids now).
-    #[inline]
-    pub(crate) fn from_slot(slot: Option<Slot>) -> Self {
-        let (record, context) = match slot {
-            Some(Slot::Span(rec)) => {
-                let context = rec.f.ctx.clone();
-                (Box::into_raw(rec), context)
+        match span.take_slot() {
+            Some(Slot::Span(rec)) => <Self as Started>::record(rec),
+            Some(mut slot) => {
+                Self::not_recording(slot.span_context().unwrap_or_else(SpanContext::empty))
             }
-            Some(mut slot) => (
-                ptr::null_mut(),
-                slot.span_context().unwrap_or_else(SpanContext::empty),
-            ),
-            None => (ptr::null_mut(), SpanContext::empty()),
-        };
-        SharedSpan {
-            record: AtomicPtr::new(record),
-            context,
+            None => Self::not_recording(SpanContext::empty()),
         }
     }
 
@@ -205,10 +191,7 @@ impl SharedSpan {
                 // child sees is the same as with its context on the stack, in cells only.
                 token
             } else {
-                context::push(Slot::Context(BoxedContext::new(Context {
-                    span: Some(self.context.clone()),
-                    baggage: None,
-                })))
+                context::push(Slot::of_context(self.context.clone()))
             }
         } else {
             #[allow(unsafe_code)]

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use crate::attributes::{AttrVec, AttributeSink};
-use crate::context::{self, BoxedContext, Context, Slot};
+use crate::context::{self, Slot};
 use crate::id::{SpanId, TraceId};
 use crate::model::{Link, SpanKind, Status};
 use crate::pipeline::{self, SpanRecord, TracerInner};
@@ -70,10 +70,7 @@ impl Started for Slot {
 
     #[inline]
     fn not_recording(context: SpanContext) -> Self {
-        Slot::Context(BoxedContext::new(Context {
-            span: Some(context),
-            baggage: None,
-        }))
+        Slot::of_context(context)
     }
 
     #[inline]
