@@ -138,10 +138,16 @@ impl Entry {
         }
     }
 
+    /// Whether it holds an enter of thread `me`.
+    #[inline]
+    fn held_by(&self, me: u64) -> bool {
+        self.entered != 0 && self.thread == me
+    }
+
     /// Takes the enter this entry holds for thread `me`.
     #[inline]
     fn take_enter(&mut self, me: u64) -> Option<LocalToken> {
-        (self.entered != 0 && self.thread == me)
+        self.held_by(me)
             .then(|| LocalToken::from_raw(std::mem::take(&mut self.entered)))
     }
 }
@@ -334,6 +340,26 @@ static KEPT: [Shard; SHARDS] = [const {
     }
 }; SHARDS];
 
+impl Shard {
+    /// Its table, locked.
+    #[inline]
+    fn lock(&'static self) -> MutexGuard<'static, Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether it keeps no span (read without the lock).
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.kept.load(Ordering::Acquire) == 0
+    }
+
+    /// Notes how many spans it keeps (`table` is its own, locked).
+    #[inline]
+    fn count(&self, table: &Table) {
+        self.kept.store(table.len, Ordering::Release);
+    }
+}
+
 /// The shard of `key`.
 #[inline]
 fn shard_of(key: Key) -> &'static Shard {
@@ -345,16 +371,7 @@ fn shard_of(key: Key) -> &'static Shard {
 /// The shard table of `key`, locked.
 #[inline]
 fn shard(key: Key) -> MutexGuard<'static, Table> {
-    shard_of(key)
-        .table
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Notes how many spans the shard of `key` keeps (`table` is that shard's, locked).
-#[inline]
-fn count(key: Key, table: &Table) {
-    shard_of(key).kept.store(table.len, Ordering::Release);
+    shard_of(key).lock()
 }
 
 /// Runs `f` on the entry of `key` (`None`: nothing kept for it).
@@ -523,7 +540,7 @@ impl TracingLayer {
         let f = f?;
         let me = thread_number();
         with_entry(key, |e| {
-            if e.entered != 0 && e.thread == me {
+            if e.held_by(me) {
                 // Entered here: its record is on this thread's stack.
                 let token = LocalToken::from_raw(e.entered);
                 let r = token.is_recording().then(|| f(&token));
@@ -617,11 +634,12 @@ fn take_entered(key: Key) -> Option<Entered> {
 /// closed meanwhile ends.
 #[inline]
 fn exit_held(key: Key) {
-    if shard_of(key).kept.load(Ordering::Acquire) == 0 {
+    let shard = shard_of(key);
+    if shard.is_empty() {
         return; // nothing kept there: not a traced span (no tracer installed, say)
     }
     let me = thread_number();
-    let mut table = shard(key);
+    let mut table = shard.lock();
     let Some(e) = table.get_mut(key) else {
         return;
     };
@@ -631,10 +649,16 @@ fn exit_held(key: Key) {
     e.span.exit(token);
     if e.closed {
         let entry = table.remove(key);
-        count(key, &table);
+        shard.count(&table);
         drop(table);
         drop(entry);
     }
+}
+
+/// Gives back an enter with no entry to return to (its span was closed, or it was an
+/// ancestor's context): its slot leaves this thread's stack, and a record on it ends.
+fn give_back(token: LocalToken) {
+    SharedSpan::not_recording(SpanContext::empty()).exit(token);
 }
 
 /// Leaves an enter; the ids a left-out root was given while entered, to keep (see
@@ -652,13 +676,12 @@ fn leave(entered: Entered) -> Option<SpanContext> {
             } else {
                 drop(table);
                 // Closed while entered here: the record taken off the stack ends now.
-                let closed = SharedSpan::not_recording(SpanContext::empty());
-                closed.exit(entered.token);
+                give_back(entered.token);
             }
             None
         }
         Held::Ancestor => {
-            SharedSpan::not_recording(SpanContext::empty()).exit(entered.token);
+            give_back(entered.token);
             None
         }
         Held::LeftOut => trace_core::leave_not_sampled(entered.token),
@@ -818,23 +841,24 @@ fn exit(key: Key, stacked: usize) -> Option<SpanContext> {
 /// traced).
 #[inline(never)]
 fn close(key: Key) {
-    if shard_of(key).kept.load(Ordering::Acquire) == 0 {
+    let shard = shard_of(key);
+    if shard.is_empty() {
         return; // nothing kept there (no tracer installed, say)
     }
     let me = thread_number();
-    let mut table = shard(key);
+    let mut table = shard.lock();
     let Some(i) = table.find(key) else {
         return;
     };
     let entry = match &mut table.slots[i].entry {
-        Some(e) if e.entered != 0 && e.thread != me => {
+        Some(e) if e.entered != 0 && !e.held_by(me) => {
             // Entered on another thread: its exit there ends it.
             e.closed = true;
             return;
         }
         _ => table.remove_at(i),
     };
-    count(key, &table);
+    shard.count(&table);
     // Out of its shard first: ending it runs no exporter under the lock.
     drop(table);
     if let Some(mut entry) = entry {
@@ -889,9 +913,10 @@ impl TracingLayer {
             HERE.with(|d| d.last.set(NO_KEY));
         }
         let entry = Entry::new(span);
-        let mut table = shard(key);
+        let shard = shard_of(key);
+        let mut table = shard.lock();
         let old = table.insert(key, entry);
-        count(key, &table);
+        shard.count(&table);
         drop(table);
         drop(old);
     }
@@ -908,10 +933,11 @@ impl TracingLayer {
         if Self::left_out_here(key) {
             HERE.with(|d| d.last.set(NO_KEY));
         }
-        let mut table = shard(key);
+        let shard = shard_of(key);
+        let mut table = shard.lock();
         if table.find(key).is_none() {
             table.insert(key, Entry::new(SharedSpan::not_recording(cx)));
-            count(key, &table);
+            shard.count(&table);
         }
     }
 
