@@ -99,7 +99,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    fn from_str(s: &str) -> Option<Self> {
+    pub(crate) fn from_str(s: &str) -> Option<Self> {
         Some(match s {
             "internal" => Kind::Internal,
             "server" => Kind::Server,

@@ -167,17 +167,6 @@ fn leak(s: &str) -> &'static str {
     Box::leak(s.to_owned().into_boxed_str())
 }
 
-fn kind(s: &str) -> Option<Kind> {
-    Some(match s {
-        "internal" => Kind::Internal,
-        "server" => Kind::Server,
-        "client" => Kind::Client,
-        "producer" => Kind::Producer,
-        "consumer" => Kind::Consumer,
-        _ => return None,
-    })
-}
-
 /// The type of an attribute and whether it is a template.
 fn ty(value: &Json) -> (Ty, bool) {
     if let Some(members) = value.get("members").and_then(Json::as_array) {
@@ -271,7 +260,7 @@ fn from_json(root: &Json) -> Result<Table<'static>, String> {
             let kind = group
                 .get("span_kind")
                 .and_then(Json::as_str)
-                .map_or(Some(Kind::Internal), kind)
+                .map_or(Some(Kind::Internal), Kind::from_str)
                 .ok_or_else(|| format!("span group `{id}`: unknown `span_kind`"))?;
             required.sort_unstable();
             spans.push(SpanDef {
