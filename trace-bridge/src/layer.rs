@@ -667,11 +667,8 @@ fn give_back(token: LocalToken) {
 fn leave(entered: Entered) -> Option<SpanContext> {
     match entered.held {
         Held::Kept => {
-            let table = shard(entered.key);
-            if let Some(entry) = table
-                .find(entered.key)
-                .and_then(|i| table.slots[i].entry.as_ref())
-            {
+            let mut table = shard(entered.key);
+            if let Some(entry) = table.get_mut(entered.key) {
                 entry.span.exit(entered.token);
             } else {
                 drop(table);
